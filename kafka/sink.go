@@ -1,0 +1,466 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/kafkawasm/kafkawasm/internal/compress"
+	"github.com/kafkawasm/kafkawasm/internal/record"
+	"github.com/kafkawasm/kafkawasm/internal/wire"
+)
+
+// maxRequestBatchBytes bounds the encoded batches packed into one Produce
+// request (the broker's socket.request.max.bytes is 100 MiB).
+const maxRequestBatchBytes = 8 << 20
+
+// sink sends the ready batches of every partition one broker leads: one
+// Produce request carries the head batch of each ready partition, and at
+// most MaxInFlight requests are outstanding on the connection.
+type sink struct {
+	p    *Producer
+	node int32
+
+	mu           sync.Mutex // guards the fields below; never held with partition.mu
+	parts        map[*partition]struct{}
+	inflight     int
+	backoffUntil time.Time // after a failed dial
+	dialFailures int
+	lastErr      error
+
+	wakeCh chan struct{} // capacity 1
+}
+
+func newSink(p *Producer, node int32) *sink {
+	return &sink{p: p, node: node, parts: make(map[*partition]struct{}), wakeCh: make(chan struct{}, 1)}
+}
+
+func (s *sink) wake() {
+	select {
+	case s.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sink) add(pt *partition) {
+	s.mu.Lock()
+	s.parts[pt] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *sink) remove(pt *partition) {
+	s.mu.Lock()
+	delete(s.parts, pt)
+	s.mu.Unlock()
+}
+
+func (s *sink) lastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+func (s *sink) run() {
+	defer s.p.wg.Done()
+	for {
+		select {
+		case <-s.wakeCh:
+			s.drain()
+		case <-s.p.quit:
+			return
+		}
+	}
+}
+
+// drain sends requests until nothing is sendable or the in-flight limit is
+// reached. Responses wake the sink again.
+func (s *sink) drain() {
+	p := s.p
+	for {
+		s.mu.Lock()
+		if s.inflight >= p.cfg.MaxInFlight {
+			s.mu.Unlock()
+			return
+		}
+		if wait := time.Until(s.backoffUntil); wait > 0 {
+			s.mu.Unlock()
+			time.AfterFunc(wait, s.wake)
+			return
+		}
+		parts := make([]*partition, 0, len(s.parts))
+		for pt := range s.parts {
+			parts = append(parts, pt)
+		}
+		s.mu.Unlock()
+		if !s.anySendable(parts) {
+			return
+		}
+		bh := p.cl.broker(s.node)
+		if bh == nil {
+			p.cl.meta.trigger()
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), p.cl.cfg.ConnectTimeout)
+		c, err := p.cl.conn(ctx, bh)
+		cancel()
+		if err != nil {
+			s.mu.Lock()
+			s.dialFailures++
+			s.lastErr = err
+			s.backoffUntil = time.Now().Add(backoff(p.cfg.RetryBackoff, p.cfg.MaxRetryBackoff, s.dialFailures))
+			s.mu.Unlock()
+			p.cl.meta.trigger()
+			s.wake()
+			return
+		}
+		s.mu.Lock()
+		s.dialFailures = 0
+		s.mu.Unlock()
+		batches := s.collect(parts)
+		if len(batches) == 0 {
+			return
+		}
+		s.produce(c, batches)
+	}
+}
+
+// anySendable reports whether some partition has a batch to send, without
+// taking it.
+func (s *sink) anySendable(parts []*partition) bool {
+	now := time.Now()
+	for _, pt := range parts {
+		pt.mu.Lock()
+		ok := s.sendableLocked(pt, now)
+		pt.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
+	if pt.sink != s || len(pt.inflight) >= s.p.maxPartitionInflight() || now.Before(pt.backoffUntil) {
+		return false
+	}
+	return len(pt.ready) > 0 || (pt.open != nil && s.p.lingerDone(pt.open, now))
+}
+
+func (p *Producer) maxPartitionInflight() int { return 1 }
+
+// collect takes the head batch of every sendable partition, finishing
+// (encoding and compressing) batches sent for the first time.
+func (s *sink) collect(parts []*partition) []*batch {
+	p := s.p
+	now := time.Now()
+	var out []*batch
+	total := 0
+	var wakeAt time.Time
+	for _, pt := range parts {
+		pt.mu.Lock()
+		if !s.sendableLocked(pt, now) {
+			if pt.sink == s && len(pt.inflight) == 0 && pt.open != nil && len(pt.ready) == 0 && !now.Before(pt.backoffUntil) {
+				// Linger still running: its timer wakes us.
+			} else if pt.sink == s && now.Before(pt.backoffUntil) && (wakeAt.IsZero() || pt.backoffUntil.Before(wakeAt)) {
+				wakeAt = pt.backoffUntil
+			}
+			pt.mu.Unlock()
+			continue
+		}
+		if len(pt.ready) == 0 {
+			p.closeOpen(pt)
+			defer pt.topic.batchClosed(pt.index, len(*pt.topic.parts.Load()))
+		}
+		b := pt.ready[0]
+		pt.ready[0] = nil
+		pt.ready = pt.ready[1:]
+		pt.inflight = append(pt.inflight, b)
+		pt.mu.Unlock()
+		if b.wire == nil {
+			if err := p.finish(b); err != nil {
+				pt.mu.Lock()
+				pt.inflight = removeBatch(pt.inflight, b)
+				pt.mu.Unlock()
+				p.failBatch(b, err)
+				continue
+			}
+		}
+		out = append(out, b)
+		total += len(b.wire)
+		if total >= maxRequestBatchBytes {
+			s.wake() // more next round
+			break
+		}
+	}
+	if !wakeAt.IsZero() {
+		time.AfterFunc(time.Until(wakeAt), s.wake)
+	}
+	return out
+}
+
+func removeBatch(list []*batch, b *batch) []*batch {
+	for i, x := range list {
+		if x == b {
+			copy(list[i:], list[i+1:])
+			list[len(list)-1] = nil
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}
+
+// finish encodes b for the wire.
+func (p *Producer) finish(b *batch) error {
+	opts := record.BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
+	if p.codec != nil {
+		opts.Codec = p.codec
+		opts.CodecID = int8(p.cfg.Compression)
+	}
+	w, err := b.builder.Finish(nil, opts)
+	if err != nil {
+		return err
+	}
+	b.wire = w
+	builderPool.Put(b.builder)
+	b.builder = nil
+	return nil
+}
+
+// produce sends one Produce request with the given batches.
+func (s *sink) produce(c *conn, batches []*batch) {
+	p := s.p
+	req := &wire.ProduceRequest{Acks: p.cfg.Acks.wire(), TimeoutMillis: int32(p.cfg.RequestTimeout / time.Millisecond)}
+	haveIDs := true
+	earliest := batches[0].deadline
+	for _, b := range batches {
+		tm := b.part.topic.meta.Load()
+		if tm.id == ([16]byte{}) {
+			haveIDs = false
+		}
+		if b.deadline.Before(earliest) {
+			earliest = b.deadline
+		}
+		var t *wire.ProduceTopic
+		for i := range req.Topics {
+			if req.Topics[i].Name == tm.name {
+				t = &req.Topics[i]
+				break
+			}
+		}
+		if t == nil {
+			req.Topics = append(req.Topics, wire.ProduceTopic{Name: tm.name, TopicID: tm.id})
+			t = &req.Topics[len(req.Topics)-1]
+		}
+		t.Partitions = append(t.Partitions, wire.ProducePartition{Index: b.part.index, Records: b.wire})
+	}
+	v, err := c.version(req)
+	if err == nil && !haveIDs && v >= 13 {
+		v = 12
+	}
+	if err != nil {
+		for _, b := range batches {
+			s.retryOrFail(b, err)
+		}
+		return
+	}
+	// A request never waits past the records' delivery deadline (plus a
+	// little, so the broker's own timeout answers first).
+	timeout := min(p.cfg.RequestTimeout+time.Second, max(time.Until(earliest), 0)+time.Second)
+	s.mu.Lock()
+	s.inflight++
+	s.mu.Unlock()
+	noResponse := p.cfg.Acks == AcksNone
+	c.sendOpt(req, v, timeout, noResponse, func(resp wire.Response, err error) {
+		s.handle(batches, resp, err)
+		s.mu.Lock()
+		s.inflight--
+		s.mu.Unlock()
+		s.wake()
+	})
+}
+
+// handle processes the answer to one Produce request.
+func (s *sink) handle(batches []*batch, resp wire.Response, err error) {
+	p := s.p
+	if err != nil {
+		s.mu.Lock()
+		s.lastErr = err
+		s.mu.Unlock()
+		p.cl.meta.trigger()
+		for _, b := range batches {
+			s.retryOrFail(b, err)
+		}
+		return
+	}
+	if resp == nil { // acks=0
+		for _, b := range batches {
+			s.done(b, -1, -1)
+		}
+		return
+	}
+	r := resp.(*wire.ProduceResponse)
+	for _, b := range batches {
+		tm := b.part.topic.meta.Load()
+		var pr *wire.ProducePartitionResponse
+	find:
+		for i := range r.Topics {
+			t := &r.Topics[i]
+			if t.Name != tm.name && (t.TopicID != tm.id || t.TopicID == [16]byte{}) {
+				continue
+			}
+			for j := range t.Partitions {
+				if t.Partitions[j].Index == b.part.index {
+					pr = &t.Partitions[j]
+					break find
+				}
+			}
+		}
+		switch {
+		case pr == nil:
+			s.retryOrFail(b, &Error{Code: -1, Message: "partition missing from produce response"})
+		case pr.ErrorCode == 0:
+			s.done(b, pr.BaseOffset, pr.LogAppendTimeMs)
+		case pr.ErrorCode == 10 || pr.ErrorCode == 18: // MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE
+			s.tooLarge(b, errorFromCode(pr.ErrorCode, pr.ErrorMessage))
+		default:
+			kerr := errorFromCode(pr.ErrorCode, pr.ErrorMessage)
+			if kerr.(*Error).Retriable() {
+				p.cl.meta.trigger()
+			}
+			s.retryOrFail(b, kerr)
+		}
+	}
+}
+
+// done completes a delivered batch.
+func (s *sink) done(b *batch, baseOffset, appendTime int64) {
+	pt := b.part
+	pt.mu.Lock()
+	pt.inflight = removeBatch(pt.inflight, b)
+	pt.mu.Unlock()
+	s.p.completeBatch(b, baseOffset, appendTime)
+}
+
+// retryOrFail puts b back at the head of its partition's queue after a
+// backoff, or fails it if the error is not retriable, the retries are used
+// up or the delivery deadline passed.
+func (s *sink) retryOrFail(b *batch, err error) {
+	p := s.p
+	pt := b.part
+	now := time.Now()
+	pt.mu.Lock()
+	pt.inflight = removeBatch(pt.inflight, b)
+	canRetry := retriable(err)
+	if !canRetry || b.attempts >= p.cfg.Retries || !now.Before(b.deadline) {
+		pt.mu.Unlock()
+		if canRetry && !now.Before(b.deadline) {
+			err = &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: err}
+		}
+		p.failBatch(b, err)
+		return
+	}
+	b.attempts++
+	b.lastErr = err
+	pt.ready = append([]*batch{b}, pt.ready...)
+	wait := backoff(p.cfg.RetryBackoff, p.cfg.MaxRetryBackoff, b.attempts)
+	pt.backoffUntil = now.Add(wait)
+	ps := pt.sink
+	pt.mu.Unlock()
+	p.cl.cfg.Logger.Debug("kafka: retrying batch", "topic", pt.topic.name, "partition", pt.index, "attempt", b.attempts, "backoff", wait, "err", err)
+	if ps != nil {
+		time.AfterFunc(wait, ps.wake)
+	}
+}
+
+// tooLarge splits a batch the broker refused as too large, or fails its
+// only record with *RecordTooLargeError.
+func (s *sink) tooLarge(b *batch, err error) {
+	p := s.p
+	pt := b.part
+	if len(b.refs) <= 1 {
+		pt.mu.Lock()
+		pt.inflight = removeBatch(pt.inflight, b)
+		pt.mu.Unlock()
+		p.failBatch(b, &RecordTooLargeError{Topic: pt.topic.name, Partition: pt.index, Size: len(b.wire), Limit: -1})
+		return
+	}
+	halves, serr := p.split(b)
+	pt.mu.Lock()
+	pt.inflight = removeBatch(pt.inflight, b)
+	if serr != nil {
+		pt.mu.Unlock()
+		p.failBatch(b, errors.Join(err, serr))
+		return
+	}
+	b.children = int32(len(halves))
+	pt.ready = append(halves, pt.ready...)
+	ps := pt.sink
+	pt.mu.Unlock()
+	// The halves own the records and their buffer bytes now.
+	b.refs = nil
+	b.bytes = 0
+	b.wire = nil
+	if ps != nil {
+		ps.wake()
+	}
+}
+
+// split re-encodes b's records into two batches.
+func (p *Producer) split(b *batch) ([]*batch, error) {
+	batches, err := record.DecodeBatches(b.wire, func(id int8) compress.Codec {
+		if c := LookupCompressionCodec(Compression(id)); c != nil {
+			return c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var recs []record.Record
+	for _, rb := range batches {
+		recs = append(recs, rb.Records...)
+	}
+	if len(recs) != len(b.refs) {
+		return nil, errors.New("kafka: split: record count mismatch")
+	}
+	mid := len(recs) / 2
+	var halves []*batch
+	for _, r := range [][2]int{{0, mid}, {mid, len(recs)}} {
+		h := p.newBatch(b.part, recs[r[0]].Timestamp, b.deadline)
+		h.created = b.created
+		h.attempts = b.attempts
+		h.parent = b
+		for i := r[0]; i < r[1]; i++ {
+			h.builder.Append(recs[i].Timestamp, recs[i].Key, recs[i].Value, recs[i].Headers)
+		}
+		h.refs = append(h.refs, b.refs[r[0]:r[1]]...)
+		h.bytes = b.bytes * (r[1] - r[0]) / len(recs)
+		halves = append(halves, h)
+	}
+	halves[1].bytes = b.bytes - halves[0].bytes
+	return halves, nil
+}
+
+// retriable reports whether a produce failure may be retried.
+func retriable(err error) bool {
+	var ke *Error
+	if errors.As(err, &ke) {
+		return ke.Retriable()
+	}
+	var ce *ConnError
+	return errors.As(err, &ce)
+}
+
+// backoff returns the jittered exponential backoff before attempt n (1-based):
+// base·2^(n-1), capped, scaled by a random factor in [0.8, 1.2] (KIP-580).
+func backoff(base, maxB time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < maxB; i++ {
+		d *= 2
+	}
+	d = min(d, maxB)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
