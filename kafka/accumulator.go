@@ -143,7 +143,7 @@ func (p *Producer) completeBatch(b *batch, baseOffset, appendTime int64) {
 		}
 		r.pd.resolve(int(r.idx), pt.index, off, appendTime, nil)
 	}
-	p.finishBatch(b)
+	p.finishBatch(b, nil)
 }
 
 // failBatch fails every record of b with err.
@@ -151,10 +151,13 @@ func (p *Producer) failBatch(b *batch, err error) {
 	for _, r := range b.refs {
 		r.pd.resolve(int(r.idx), b.part.index, -1, -1, err)
 	}
-	p.finishBatch(b)
+	p.finishBatch(b, err)
 }
 
-func (p *Producer) finishBatch(b *batch) {
+func (p *Producer) finishBatch(b *batch, err error) {
+	if o := p.cfg.Observer; o != nil && len(b.refs) > 0 {
+		o.OnBatch(b.part.topic.name, b.part.index, len(b.refs), len(b.wire), time.Since(b.created), err)
+	}
 	p.buf.release(b.bytes, len(b.refs))
 	if b.builder != nil {
 		builderPool.Put(b.builder)

@@ -234,6 +234,9 @@ type ProducerConfig struct {
 	// Interceptors run in order on every record before partitioning; they
 	// may rewrite keys, values and headers, or fail single records.
 	Interceptors []Interceptor
+	// Observer, when non-nil, receives batch, retry and request events
+	// (for metrics).
+	Observer Observer
 }
 
 func (c ProducerConfig) withDefaults() (ProducerConfig, error) {

@@ -272,7 +272,11 @@ func (s *sink) produce(c *conn, batches []*batch) {
 	s.inflight++
 	s.mu.Unlock()
 	noResponse := p.cfg.Acks == AcksNone
+	sent := time.Now()
 	c.sendOpt(req, v, timeout, noResponse, func(resp wire.Response, err error) {
+		if o := p.cfg.Observer; o != nil {
+			o.OnRequest(s.node, len(batches), time.Since(sent), err)
+		}
 		s.handle(batches, resp, err)
 		s.mu.Lock()
 		s.inflight--
@@ -368,6 +372,9 @@ func (s *sink) retryOrFail(b *batch, err error) {
 	pt.backoffUntil = now.Add(wait)
 	ps := pt.sink
 	pt.mu.Unlock()
+	if o := p.cfg.Observer; o != nil {
+		o.OnRetry(pt.topic.name, pt.index, b.attempts, err)
+	}
 	p.cl.cfg.Logger.Debug("kafka: retrying batch", "topic", pt.topic.name, "partition", pt.index, "attempt", b.attempts, "backoff", wait, "err", err)
 	if ps != nil {
 		time.AfterFunc(wait, ps.wake)
