@@ -2,8 +2,10 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -29,6 +31,9 @@ type partition struct {
 	backoffUntil time.Time
 	leader       int32
 	sink         *sink // nil while the leader is unknown
+	orderSeq     int64 // last order number given to a batch
+	nextSeq      int32 // idempotence: sequence of the next new batch
+	expectSeq    int32 // idempotence: sequence the broker expects next
 }
 
 // recRef ties a record in a batch to its caller's result slot.
@@ -50,6 +55,12 @@ type batch struct {
 	lastErr  error
 	done     chan struct{} // closed when every record has a result
 
+	order        int64 // send order within the partition, from the first send; 0 before
+	seq          int32 // idempotence: base sequence, -1 until the first send
+	maybeWritten bool  // a request carrying it got no answer: the broker may have it
+
+	finished atomic.Bool // set once by finishBatch
+
 	parent   *batch // set on the halves of a split batch
 	children int32  // guarded by parent's part.mu: halves not yet done
 }
@@ -57,7 +68,7 @@ type batch struct {
 var builderPool = sync.Pool{New: func() any { return new(record.Builder) }}
 
 func (p *Producer) newBatch(pt *partition, tsMs int64, deadline time.Time) *batch {
-	b := &batch{part: pt, builder: builderPool.Get().(*record.Builder), created: time.Now(), deadline: deadline, done: make(chan struct{})}
+	b := &batch{part: pt, builder: builderPool.Get().(*record.Builder), created: time.Now(), deadline: deadline, done: make(chan struct{}), seq: -1}
 	b.builder.Reset(tsMs)
 	return b
 }
@@ -114,10 +125,10 @@ func (p *Producer) append(ctx context.Context, pt *partition, m *Message, tsMs i
 	if s == nil {
 		return
 	}
-	switch {
-	case closed || p.cfg.Linger == 0:
+	if closed || p.cfg.Linger == 0 {
 		s.wake()
-	case newBatch:
+	}
+	if newBatch && p.cfg.Linger > 0 {
 		time.AfterFunc(p.cfg.Linger, s.wake)
 	}
 }
@@ -135,6 +146,9 @@ func (p *Producer) lingerDone(b *batch, now time.Time) bool {
 
 // completeBatch resolves every record of a delivered batch.
 func (p *Producer) completeBatch(b *batch, baseOffset, appendTime int64) {
+	if !b.finished.CompareAndSwap(false, true) {
+		return // Close already failed it
+	}
 	pt := b.part
 	for i, r := range b.refs {
 		off := int64(-1)
@@ -148,6 +162,12 @@ func (p *Producer) completeBatch(b *batch, baseOffset, appendTime int64) {
 
 // failBatch fails every record of b with err.
 func (p *Producer) failBatch(b *batch, err error) {
+	if !b.finished.CompareAndSwap(false, true) {
+		return
+	}
+	if p.txn != nil && !errors.Is(err, ErrTxnAborted) {
+		p.txn.setAbortable(err)
+	}
 	for _, r := range b.refs {
 		r.pd.resolve(int(r.idx), b.part.index, -1, -1, err)
 	}

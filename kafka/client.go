@@ -23,9 +23,9 @@ const Version = "0.1.0"
 type Client struct {
 	cfg ClientConfig
 
-	mu        sync.Mutex               // guards the fields below
-	brokers   map[int32]*brokerHandle  // by node id, from metadata
-	bootstrap []*brokerHandle          // seed brokers (negative node ids)
+	mu        sync.Mutex              // guards the fields below
+	brokers   map[int32]*brokerHandle // by node id, from metadata
+	bootstrap []*brokerHandle         // seed brokers (negative node ids)
 	closed    bool
 	producers map[*Producer]struct{}
 

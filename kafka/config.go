@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"time"
@@ -192,8 +193,9 @@ type ProducerConfig struct {
 	// MaxBatchBytes: a batch is sent once it reaches this many bytes
 	// (uncompressed, batch header included). Default 16384.
 	MaxBatchBytes int
-	// Retries on retriable errors, per batch. Default 3; NoRetries for none.
-	// Retries stop early when DeliveryTimeout expires.
+	// Retries on retriable errors, per batch. Default 3 (with Idempotent:
+	// unlimited, bounded by DeliveryTimeout, since retries are safe);
+	// NoRetries for none. Retries stop early when DeliveryTimeout expires.
 	Retries int
 	// RetryBackoff is the first retry's backoff. Default 100ms.
 	RetryBackoff time.Duration
@@ -258,7 +260,12 @@ func (c ProducerConfig) withDefaults() (ProducerConfig, error) {
 		bad("MaxBatchBytes", "must not be negative")
 	}
 	c.MaxBatchBytes = orInt(c.MaxBatchBytes, 16384)
+	if c.TransactionalID != "" {
+		c.Idempotent = true
+	}
 	switch {
+	case c.Retries == 0 && c.Idempotent:
+		c.Retries = math.MaxInt32 // bounded by DeliveryTimeout, like Java's default
 	case c.Retries == 0:
 		c.Retries = 3
 	case c.Retries < 0:

@@ -47,9 +47,9 @@ type metadataCache struct {
 
 	fetchMu sync.Mutex // serializes fetches
 
-	triggerMu  sync.Mutex // guards triggered
-	triggered  bool
-	lastAsync  time.Time
+	triggerMu sync.Mutex // guards triggered
+	triggered bool
+	lastAsync time.Time
 }
 
 func (m *metadataCache) init(cl *Client) {

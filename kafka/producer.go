@@ -27,6 +27,9 @@ type Producer struct {
 	flushing atomic.Int32 // > 0 while a Flush or Close wants every batch sent now
 	buf      bufferLimiter
 	wg       sync.WaitGroup
+
+	idem idemState   // used when cfg.Idempotent
+	txn  *txnManager // non-nil when cfg.TransactionalID is set
 }
 
 // topicState is a producer's view of one topic.
@@ -44,9 +47,6 @@ func (cl *Client) Producer(cfg ProducerConfig) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.TransactionalID != "" || cfg.Idempotent {
-		return nil, &ConfigError{Field: "Idempotent", Reason: "the idempotent and transactional producer are not available yet in this build"}
-	}
 	p := &Producer{
 		cl:      cl,
 		cfg:     cfg,
@@ -59,6 +59,9 @@ func (cl *Client) Producer(cfg ProducerConfig) (*Producer, error) {
 		p.codec = LookupCompressionCodec(cfg.Compression)
 	}
 	p.buf.init(cfg.MaxBufferedBytes, cfg.MaxBufferedRecords)
+	if cfg.TransactionalID != "" {
+		p.txn = newTxnManager(p)
+	}
 	cl.mu.Lock()
 	if cl.closed {
 		cl.mu.Unlock()
@@ -165,6 +168,14 @@ func (p *Producer) send(ctx context.Context, topic string, msgs []Message, preEr
 	}
 	if p.isClosed() {
 		return failAll(ErrProducerClosed)
+	}
+	if t := p.txn; t != nil {
+		t.mu.Lock()
+		st := t.state
+		t.mu.Unlock()
+		if st != txnInProgress {
+			return failAll(&InvalidTxnStateError{Op: "Send", State: st.String() + " (a transactional producer sends only inside a transaction)"})
+		}
 	}
 	if len(p.cfg.Interceptors) > 0 {
 		msgs = append([]Message(nil), msgs...) // interceptors rewrite our copy
@@ -459,8 +470,19 @@ func (p *Producer) Flush(ctx context.Context) error {
 // Close stops accepting records (later sends fail with ErrProducerClosed),
 // flushes everything queued and waits for it until ctx ends; records still
 // undelivered then fail with ErrProducerClosed. It returns ctx's error if
-// the flush did not complete. Close is idempotent.
+// the flush did not complete. A transaction still open is aborted (its
+// unsent records fail with ErrTxnAborted). Close is idempotent.
 func (p *Producer) Close(ctx context.Context) error {
+	if t := p.txn; t != nil {
+		t.mu.Lock()
+		open := t.state == txnInProgress
+		t.mu.Unlock()
+		if open {
+			if err := p.AbortTransaction(ctx); err != nil {
+				p.cl.cfg.Logger.Warn("kafka: aborting the open transaction on Close failed", "err", err)
+			}
+		}
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -515,6 +537,9 @@ func (p *Producer) reaper() {
 			for _, pt := range p.allPartitions() {
 				p.expire(pt, now)
 			}
+			if p.cfg.Idempotent {
+				p.maybeBump()
+			}
 		}
 	}
 }
@@ -546,11 +571,16 @@ func (p *Producer) expire(pt *partition, now time.Time) {
 		lastErr = pt.sink.lastError()
 	}
 	pt.mu.Unlock()
+	gap := false
 	for _, b := range dead {
 		cause := b.lastErr
 		if cause == nil {
 			cause = lastErr
 		}
+		gap = gap || b.seq >= 0
 		p.failBatch(b, &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: cause})
+	}
+	if gap && p.cfg.Idempotent {
+		p.requestBump(errors.New("a batch with a sequence number expired"))
 	}
 }

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -118,6 +119,23 @@ func (s *sink) drain() {
 		s.mu.Lock()
 		s.dialFailures = 0
 		s.mu.Unlock()
+		if p.cfg.Idempotent {
+			ctx, cancel := context.WithTimeout(context.Background(), p.cl.cfg.RequestTimeout)
+			err := p.ensureProducerID(ctx)
+			cancel()
+			if err != nil {
+				s.mu.Lock()
+				s.lastErr = err
+				s.mu.Unlock()
+				var fe *ProducerFencedError
+				if errors.As(err, &fe) {
+					p.failAllQueued(err)
+					return
+				}
+				time.AfterFunc(p.cfg.RetryBackoff, s.wake)
+				return
+			}
+		}
 		batches := s.collect(parts)
 		if len(batches) == 0 {
 			return
@@ -142,13 +160,35 @@ func (s *sink) anySendable(parts []*partition) bool {
 }
 
 func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
-	if pt.sink != s || len(pt.inflight) >= s.p.maxPartitionInflight() || now.Before(pt.backoffUntil) {
+	p := s.p
+	if pt.sink != s || len(pt.inflight) >= p.maxPartitionInflight() || now.Before(pt.backoffUntil) {
 		return false
 	}
-	return len(pt.ready) > 0 || (pt.open != nil && s.p.lingerDone(pt.open, now))
+	if p.cfg.Idempotent {
+		p.idem.mu.Lock()
+		resetting, fatal := p.idem.resetting, p.idem.fatal
+		p.idem.mu.Unlock()
+		if fatal != nil {
+			return false
+		}
+		if resetting { // only resend batches whose outcome is unknown
+			return len(pt.ready) > 0 && pt.ready[0].maybeWritten && pt.ready[0].seq >= 0
+		}
+	}
+	if !(len(pt.ready) > 0 || (pt.open != nil && p.lingerDone(pt.open, now))) {
+		return false
+	}
+	return p.txn == nil || p.txn.canSend(pt)
 }
 
-func (p *Producer) maxPartitionInflight() int { return 1 }
+// maxPartitionInflight is 1 without idempotence (so a retried batch cannot
+// be overtaken), and MaxInFlight with it (sequences keep the order).
+func (p *Producer) maxPartitionInflight() int {
+	if p.cfg.Idempotent {
+		return p.cfg.MaxInFlight
+	}
+	return 1
+}
 
 // collect takes the head batch of every sendable partition, finishing
 // (encoding and compressing) batches sent for the first time.
@@ -177,11 +217,24 @@ func (s *sink) collect(parts []*partition) []*batch {
 		pt.ready[0] = nil
 		pt.ready = pt.ready[1:]
 		pt.inflight = append(pt.inflight, b)
+		if b.order == 0 {
+			pt.orderSeq++
+			b.order = pt.orderSeq
+		}
+		if p.cfg.Idempotent {
+			if b.seq < 0 {
+				b.seq = pt.nextSeq
+				pt.nextSeq = seqAdd(pt.nextSeq, len(b.refs))
+			}
+			p.idem.mu.Lock()
+			p.idem.inflight++
+			p.idem.mu.Unlock()
+		}
 		pt.mu.Unlock()
 		if b.wire == nil {
 			if err := p.finish(b); err != nil {
 				pt.mu.Lock()
-				pt.inflight = removeBatch(pt.inflight, b)
+				p.leaveInflight(pt, b)
 				pt.mu.Unlock()
 				p.failBatch(b, err)
 				continue
@@ -214,6 +267,13 @@ func removeBatch(list []*batch, b *batch) []*batch {
 // finish encodes b for the wire.
 func (p *Producer) finish(b *batch) error {
 	opts := record.BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
+	if p.cfg.Idempotent {
+		p.idem.mu.Lock()
+		opts.ProducerID, opts.ProducerEpoch = p.idem.pid, p.idem.epoch
+		p.idem.mu.Unlock()
+		opts.BaseSequence = b.seq
+		opts.Transactional = p.cfg.TransactionalID != ""
+	}
 	if p.codec != nil {
 		opts.Codec = p.codec
 		opts.CodecID = int8(p.cfg.Compression)
@@ -255,9 +315,21 @@ func (s *sink) produce(c *conn, batches []*batch) {
 		}
 		t.Partitions = append(t.Partitions, wire.ProducePartition{Index: b.part.index, Records: b.wire})
 	}
-	v, err := c.version(req)
-	if err == nil && !haveIDs && v >= 13 {
-		v = 12
+	limit := int16(13)
+	if !haveIDs {
+		limit = 12
+	}
+	if p.txn != nil {
+		// v12+ tells the broker we add partitions implicitly (KIP-890
+		// transactions v2); we send AddPartitionsToTxn instead.
+		limit = 11
+		id := p.cfg.TransactionalID
+		req.TransactionalID = &id
+	}
+	v, ok := wire.NegotiateMax(req, c.versions, limit)
+	var err error
+	if !ok {
+		err = &Error{Code: 35, Message: "broker supports no Produce version kafkawasm implements"}
 	}
 	if err != nil {
 		for _, b := range batches {
@@ -326,6 +398,12 @@ func (s *sink) handle(batches []*batch, resp wire.Response, err error) {
 			s.retryOrFail(b, &Error{Code: -1, Message: "partition missing from produce response"})
 		case pr.ErrorCode == 0:
 			s.done(b, pr.BaseOffset, pr.LogAppendTimeMs)
+		case pr.ErrorCode == 46 && p.cfg.Idempotent: // DUPLICATE_SEQUENCE_NUMBER: already written
+			s.done(b, pr.BaseOffset, pr.LogAppendTimeMs)
+		case (pr.ErrorCode == 45 || pr.ErrorCode == 59) && p.cfg.Idempotent:
+			s.sequenceError(b, errorFromCode(pr.ErrorCode, pr.ErrorMessage))
+		case (pr.ErrorCode == 47 || pr.ErrorCode == 90) && p.cfg.Idempotent: // fenced
+			s.fenced(b, errorFromCode(pr.ErrorCode, pr.ErrorMessage))
 		case pr.ErrorCode == 10 || pr.ErrorCode == 18: // MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE
 			s.tooLarge(b, errorFromCode(pr.ErrorCode, pr.ErrorMessage))
 		default:
@@ -340,11 +418,86 @@ func (s *sink) handle(batches []*batch, resp wire.Response, err error) {
 
 // done completes a delivered batch.
 func (s *sink) done(b *batch, baseOffset, appendTime int64) {
+	p := s.p
 	pt := b.part
 	pt.mu.Lock()
-	pt.inflight = removeBatch(pt.inflight, b)
+	p.leaveInflight(pt, b)
+	if b.seq >= 0 {
+		pt.expectSeq = seqAdd(b.seq, len(b.refs))
+	}
 	pt.mu.Unlock()
-	s.p.completeBatch(b, baseOffset, appendTime)
+	p.completeBatch(b, baseOffset, appendTime)
+	p.afterInflight()
+}
+
+// leaveInflight removes b from pt's in-flight list. Called with pt.mu held.
+func (p *Producer) leaveInflight(pt *partition, b *batch) {
+	n := len(pt.inflight)
+	pt.inflight = removeBatch(pt.inflight, b)
+	if p.cfg.Idempotent && len(pt.inflight) < n {
+		p.idem.mu.Lock()
+		p.idem.inflight--
+		p.idem.mu.Unlock()
+	}
+}
+
+// afterInflight lets a pending epoch bump start once nothing is in flight.
+func (p *Producer) afterInflight() {
+	if p.cfg.Idempotent {
+		p.maybeBump()
+	}
+}
+
+// requeue puts b back into pt.ready in send order. Called with pt.mu held.
+func requeue(pt *partition, b *batch) {
+	i := 0
+	for i < len(pt.ready) && pt.ready[i].order != 0 && pt.ready[i].order < b.order {
+		i++
+	}
+	pt.ready = append(pt.ready, nil)
+	copy(pt.ready[i+1:], pt.ready[i:])
+	pt.ready[i] = b
+}
+
+// sequenceError handles OUT_OF_ORDER_SEQUENCE_NUMBER and
+// UNKNOWN_PRODUCER_ID. An out-of-order batch that is not the one the broker
+// expects next only follows an earlier batch being retried: it is queued
+// again behind it. Otherwise the broker lost our sequence state: bump the
+// epoch and renumber.
+func (s *sink) sequenceError(b *batch, err error) {
+	p := s.p
+	pt := b.part
+	pt.mu.Lock()
+	p.leaveInflight(pt, b)
+	head := b.seq == pt.expectSeq
+	b.lastErr = err
+	b.maybeWritten = false // the broker answered: it did not write it
+	requeue(pt, b)
+	ps := pt.sink
+	pt.mu.Unlock()
+	if head || errors.Is(err, ErrUnknownProducerID) {
+		p.requestBump(err)
+	}
+	p.afterInflight()
+	if ps != nil {
+		ps.wake()
+	}
+}
+
+// fenced fails b: another producer took over the id (or epoch).
+func (s *sink) fenced(b *batch, err error) {
+	p := s.p
+	pt := b.part
+	ferr := &ProducerFencedError{TransactionalID: p.cfg.TransactionalID, Cause: err}
+	p.idem.mu.Lock()
+	p.idem.fatal = ferr
+	p.idem.mu.Unlock()
+	pt.mu.Lock()
+	p.leaveInflight(pt, b)
+	pt.mu.Unlock()
+	p.failBatch(b, ferr)
+	p.failAllQueued(ferr)
+	p.afterInflight()
 }
 
 // retryOrFail puts b back at the head of its partition's queue after a
@@ -355,19 +508,30 @@ func (s *sink) retryOrFail(b *batch, err error) {
 	pt := b.part
 	now := time.Now()
 	pt.mu.Lock()
-	pt.inflight = removeBatch(pt.inflight, b)
+	p.leaveInflight(pt, b)
 	canRetry := retriable(err)
+	var ce *ConnError
+	if errors.As(err, &ce) {
+		b.maybeWritten = true // the request may have reached the broker
+	} else if err != nil {
+		b.maybeWritten = false
+	}
 	if !canRetry || b.attempts >= p.cfg.Retries || !now.Before(b.deadline) {
+		hadSeq := b.seq >= 0
 		pt.mu.Unlock()
 		if canRetry && !now.Before(b.deadline) {
 			err = &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: err}
 		}
 		p.failBatch(b, err)
+		if p.cfg.Idempotent && hadSeq {
+			p.requestBump(fmt.Errorf("batch with sequence failed: %w", err))
+		}
+		p.afterInflight()
 		return
 	}
 	b.attempts++
 	b.lastErr = err
-	pt.ready = append([]*batch{b}, pt.ready...)
+	requeue(pt, b)
 	wait := backoff(p.cfg.RetryBackoff, p.cfg.MaxRetryBackoff, b.attempts)
 	pt.backoffUntil = now.Add(wait)
 	ps := pt.sink
@@ -379,6 +543,7 @@ func (s *sink) retryOrFail(b *batch, err error) {
 	if ps != nil {
 		time.AfterFunc(wait, ps.wake)
 	}
+	p.afterInflight()
 }
 
 // tooLarge splits a batch the broker refused as too large, or fails its
@@ -386,22 +551,32 @@ func (s *sink) retryOrFail(b *batch, err error) {
 func (s *sink) tooLarge(b *batch, err error) {
 	p := s.p
 	pt := b.part
+	hadSeq := b.seq >= 0 && p.cfg.Idempotent
+	defer func() {
+		if hadSeq { // the sequence now has a gap
+			p.requestBump(err)
+		}
+		p.afterInflight()
+	}()
 	if len(b.refs) <= 1 {
 		pt.mu.Lock()
-		pt.inflight = removeBatch(pt.inflight, b)
+		p.leaveInflight(pt, b)
 		pt.mu.Unlock()
 		p.failBatch(b, &RecordTooLargeError{Topic: pt.topic.name, Partition: pt.index, Size: len(b.wire), Limit: -1})
 		return
 	}
 	halves, serr := p.split(b)
 	pt.mu.Lock()
-	pt.inflight = removeBatch(pt.inflight, b)
+	p.leaveInflight(pt, b)
 	if serr != nil {
 		pt.mu.Unlock()
 		p.failBatch(b, errors.Join(err, serr))
 		return
 	}
 	b.children = int32(len(halves))
+	for _, h := range halves {
+		h.order = b.order
+	}
 	pt.ready = append(halves, pt.ready...)
 	ps := pt.sink
 	pt.mu.Unlock()
