@@ -534,8 +534,16 @@ func (p *Producer) reaper() {
 		case <-p.quit:
 			return
 		case now := <-t.C:
+			orphans := false
 			for _, pt := range p.allPartitions() {
-				p.expire(pt, now)
+				if p.expire(pt, now) {
+					orphans = true
+				}
+			}
+			if orphans {
+				// Records wait for a partition without a known leader:
+				// keep asking until the cluster elects one.
+				p.cl.meta.trigger()
 			}
 			if p.cfg.Idempotent {
 				p.maybeBump()
@@ -545,10 +553,11 @@ func (p *Producer) reaper() {
 }
 
 // expire fails the queued (not in-flight) batches of pt whose deadline
-// passed. Batches are in order, so only a prefix can be expired... but a
-// retried batch may be older than the open one; check them all.
-func (p *Producer) expire(pt *partition, now time.Time) {
+// passed (a retried batch may be older than the open one, so it checks
+// them all). It reports whether pt holds records but has no leader.
+func (p *Producer) expire(pt *partition, now time.Time) (orphan bool) {
 	pt.mu.Lock()
+	orphan = pt.sink == nil && (pt.open != nil || len(pt.ready) > 0)
 	var dead []*batch
 	keep := pt.ready[:0]
 	for _, b := range pt.ready {
@@ -583,4 +592,5 @@ func (p *Producer) expire(pt *partition, now time.Time) {
 	if gap && p.cfg.Idempotent {
 		p.requestBump(errors.New("a batch with a sequence number expired"))
 	}
+	return orphan
 }
