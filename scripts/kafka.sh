@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# scripts/kafka.sh — run a real single-node Apache Kafka broker (KRaft,
+# broker+controller in one JVM) on 127.0.0.1 for integration tests and CI.
+#
+# Usage: scripts/kafka.sh start|stop|restart|status|logs [-f]|install|clean|bootstrap
+#
+#   install    fetch the pinned Kafka jars (Maven Central, via scripts/kafka/pom.xml)
+#   start      install if needed, format a FRESH data dir (new random cluster id),
+#              start the broker in the background and wait until it answers;
+#              prints the bootstrap address (127.0.0.1:$KAFKA_PORT) on stdout.
+#              A broker that is already running is left alone.
+#              KAFKA_KEEP_DATA=1 keeps an existing data dir instead of wiping it.
+#   stop       SIGTERM, wait up to KAFKA_STOP_TIMEOUT s, then SIGKILL. Idempotent.
+#   restart    stop, then start again KEEPING the data dir (topics, offsets survive).
+#   status     exit 0 and print the bootstrap address if the broker is running.
+#   logs       print the broker log (last KAFKA_LOG_LINES lines, default 200; -f follows).
+#   clean      stop and remove the run dir (config, data, log).
+#   bootstrap  print the bootstrap address (--if-running: only if the broker runs).
+#
+# Environment (all optional):
+#   KAFKA_PORT            PLAINTEXT port on 127.0.0.1 (default 9092)
+#   KAFKA_CONTROLLER_PORT controller port (default KAFKA_PORT+1)
+#   KAFKA_HOME            where the jars go (default ~/.cache/kafkawasm/kafka-<version>)
+#   KAFKA_RUN_DIR         config, pid, log and data (default ${TMPDIR:-/tmp}/kafkawasm-kafka-<port>)
+#   KAFKA_HEAP_OPTS       JVM heap (default -Xms256m -Xmx768m)
+#   KAFKA_START_TIMEOUT   seconds to wait for the broker (default 120)
+#   KAFKA_STOP_TIMEOUT    seconds to wait after SIGTERM (default 30)
+#   KAFKA_KEEP_DATA       1: start keeps an existing data dir
+#   JAVA_HOME             Java 17+ to use (default: java on PATH)
+set -euo pipefail
+
+# Keep in sync with <kafka.version> in scripts/kafka/pom.xml.
+KAFKA_VERSION=4.1.1
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+POM="$SCRIPT_DIR/kafka/pom.xml"
+
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_HOME="${KAFKA_HOME:-${HOME:-/root}/.cache/kafkawasm/kafka-$KAFKA_VERSION}"
+KAFKA_RUN_DIR="${KAFKA_RUN_DIR:-${TMPDIR:-/tmp}/kafkawasm-kafka-$KAFKA_PORT}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
+KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+KAFKA_LOG_LINES="${KAFKA_LOG_LINES:-200}"
+
+BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+LIBS="$KAFKA_HOME/libs"
+PID_FILE="$KAFKA_RUN_DIR/kafka.pid"
+LOG_FILE="$KAFKA_RUN_DIR/kafka.log"
+DATA_DIR="$KAFKA_RUN_DIR/data"
+CONF="$KAFKA_RUN_DIR/server.properties"
+LOG4J_CONF="$KAFKA_RUN_DIR/log4j2.properties"
+
+log() { echo "kafka.sh: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+java_bin() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    echo "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    command -v java
+  else
+    die "java not found (need Java 17+; apt-get install -y openjdk-17-jre-headless)"
+  fi
+}
+
+check_java() {
+  local j v major
+  j="$(java_bin)"
+  v="$("$j" -version 2>&1 | head -n1 | sed -E 's/.*version "([^"]+)".*/\1/')"
+  major="${v%%.*}"
+  [[ "$major" =~ ^[0-9]+$ ]] || die "cannot parse Java version from: $v"
+  ((major >= 17)) || die "Kafka $KAFKA_VERSION needs Java 17+, found $v ($j)"
+}
+
+# --- install -----------------------------------------------------------------
+
+# The marker records which pom the jars came from, so editing the pom
+# (e.g. a version bump) re-resolves them.
+install_marker() { echo "$KAFKA_HOME/.installed"; }
+
+pom_sum() { sha256sum "$POM" | cut -d' ' -f1; }
+
+installed() {
+  [[ -f "$(install_marker)" && "$(cat "$(install_marker)")" == "$(pom_sum)" ]] &&
+    compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null
+}
+
+cmd_install() {
+  if installed; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || die "mvn not found (apt-get install -y maven)"
+  log "installing Kafka $KAFKA_VERSION jars into $LIBS (Maven Central)"
+  local t0=$SECONDS tmp
+  mkdir -p "$KAFKA_HOME"
+  tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
+  # -q prints only errors; strip the colour codes Maven 3.8 emits anyway.
+  if ! mvn -B -q -ntp -Dstyle.color=never -f "$POM" \
+    -Dmaven.repo.local="${MAVEN_REPO_LOCAL:-${HOME:-/root}/.m2/repository}" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 |
+    sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2; then
+    rm -rf "$tmp"
+    die "mvn dependency:copy-dependencies failed"
+  fi
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+  pom_sum >"$(install_marker)"
+  log "installed $(find "$LIBS" -name '*.jar' | wc -l) jars in $((SECONDS - t0))s"
+}
+
+# --- config ------------------------------------------------------------------
+
+write_config() {
+  mkdir -p "$KAFKA_RUN_DIR"
+  cat >"$CONF" <<EOF
+# Generated by scripts/kafka.sh — single-node KRaft (combined broker+controller).
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$DATA_DIR
+
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+
+# Internal topics: one replica, few partitions (fast to create on 2 cores).
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+
+# Tests want quick group joins and quick shutdowns.
+group.initial.rebalance.delay.ms=0
+controlled.shutdown.enable=true
+num.network.threads=3
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.retention.hours=1
+log.retention.check.interval.ms=300000
+EOF
+  cat >"$LOG4J_CONF" <<'EOF'
+# Generated by scripts/kafka.sh: everything to stdout (redirected to kafka.log).
+status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.authorizer.name = kafka.authorizer.logger
+logger.authorizer.level = WARN
+EOF
+}
+
+# --- process helpers -----------------------------------------------------------
+
+# Prints the broker pid if the pid file names a live broker of THIS run dir.
+running_pid() {
+  [[ -f "$PID_FILE" ]] || return 1
+  local pid
+  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against pid reuse: the process must be our kafka.Kafka with our config.
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "kafka.Kafka $CONF" || return 1
+  fi
+  echo "$pid"
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A real Kafka round trip: metadata lists broker 1. Uses kcat when present,
+# otherwise only the TCP check (plus the log line) is done.
+broker_answers() {
+  port_open "$KAFKA_PORT" || return 1
+  if command -v kcat >/dev/null 2>&1; then
+    kcat -b "$BOOTSTRAP" -L -m 5 2>/dev/null | grep -q "broker 1 at 127.0.0.1:$KAFKA_PORT"
+  fi
+}
+
+log_tail() {
+  local n="${1:-60}"
+  if [[ -f "$LOG_FILE" ]]; then
+    log "----- last $n lines of $LOG_FILE -----"
+    tail -n "$n" "$LOG_FILE" >&2
+    log "-----"
+  fi
+}
+
+# --- commands ------------------------------------------------------------------
+
+format_storage() {
+  local cluster_id
+  # 16 random bytes, base64url without padding: a valid Kafka Uuid.
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  rm -rf "$DATA_DIR"
+  mkdir -p "$DATA_DIR"
+  "$(java_bin)" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$LIBS/*" \
+    -Dlog4j2.configurationFile="$LOG4J_CONF" \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" >"$KAFKA_RUN_DIR/format.log" 2>&1 ||
+    {
+      log "----- $KAFKA_RUN_DIR/format.log -----"
+      grep -v '^	' "$KAFKA_RUN_DIR/format.log" | tail -n 40 >&2
+      die "kafka-storage format failed"
+    }
+}
+
+do_start() { # $1: keep data (0|1)
+  local keep="$1" pid
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid)"
+    echo "$BOOTSTRAP"
+    return 0
+  fi
+  check_java
+  cmd_install
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    if port_open "$p"; then
+      die "port $p on 127.0.0.1 is already in use by another process (set KAFKA_PORT)"
+    fi
+  done
+  write_config
+  if [[ "$keep" == 1 && -f "$DATA_DIR/meta.properties" ]]; then
+    log "keeping data dir $DATA_DIR"
+    echo "===== kafka.sh: restart at $(date -Is), keeping data =====" >>"$LOG_FILE"
+  else
+    : >"$LOG_FILE"
+    format_storage
+  fi
+
+  local t0=$SECONDS
+  # setsid: own process group/session so the broker outlives this script and
+  # is not hit by the caller's terminal signals.
+  # shellcheck disable=SC2086
+  setsid "$(java_bin)" $KAFKA_HEAP_OPTS \
+    -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$LOG4J_CONF" \
+    -Dkafka.logs.dir="$KAFKA_RUN_DIR" \
+    -cp "$LIBS/*" \
+    kafka.Kafka "$CONF" \
+    >>"$LOG_FILE" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  log "started pid $pid, waiting for $BOOTSTRAP (log: $LOG_FILE)"
+
+  local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log_tail 80
+      rm -f "$PID_FILE"
+      die "broker exited during startup"
+    fi
+    if grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null && broker_answers; then
+      break
+    fi
+    if ((SECONDS >= deadline)); then
+      log_tail 80
+      cmd_stop
+      die "broker did not become ready within ${KAFKA_START_TIMEOUT}s (stopped it)"
+    fi
+    sleep 0.3
+  done
+  log "ready in $((SECONDS - t0))s: Kafka $KAFKA_VERSION at $BOOTSTRAP"
+  echo "$BOOTSTRAP"
+}
+
+cmd_stop() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PID_FILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping pid $pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "still alive after ${KAFKA_STOP_TIMEOUT}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  # Reap/wait until the process is really gone and the port is released.
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(running_pid)"; then
+    if broker_answers; then
+      echo "$BOOTSTRAP"
+      log "running (pid $pid), answering at $BOOTSTRAP"
+      return 0
+    fi
+    log "process running (pid $pid) but not answering at $BOOTSTRAP"
+    return 2
+  fi
+  log "not running"
+  return 1
+}
+
+cmd_logs() {
+  [[ -f "$LOG_FILE" ]] || die "no log file at $LOG_FILE"
+  if [[ "${1:-}" == "-f" ]]; then
+    exec tail -n "$KAFKA_LOG_LINES" -f "$LOG_FILE"
+  fi
+  tail -n "$KAFKA_LOG_LINES" "$LOG_FILE"
+}
+
+case "${1:-}" in
+  install) check_java; cmd_install ;;
+  start) do_start "${KAFKA_KEEP_DATA:-0}" ;;
+  stop) cmd_stop ;;
+  restart) cmd_stop; do_start 1 ;;
+  status) cmd_status ;;
+  logs) shift; cmd_logs "$@" ;;
+  clean) cmd_stop; rm -rf "$KAFKA_RUN_DIR" ;;
+  bootstrap)
+    # --if-running: print it only if our broker process is alive (cheap, no probe).
+    if [[ "${2:-}" == "--if-running" ]]; then
+      running_pid >/dev/null || exit 1
+    fi
+    echo "$BOOTSTRAP"
+    ;;
+  *)
+    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 64
+    ;;
+esac
