@@ -85,8 +85,7 @@ fuzz:
 
 check: lint test
 
-# Placeholder: the plugin team will build the example Wasm plugins here
-# (e.g. wat2wasm / TinyGo / AssemblyScript into testdata). Keep it a no-op
-# until then so `make check`/CI stay green.
+# Builds the example plugins (Go and AssemblyScript) from source into
+# plugins/<name>/*.wasm; the plugin tests need them (see plugins/README.md).
 plugins:
-	@true
+	$(MAKE) -C plugins all

@@ -57,6 +57,7 @@ type batch struct {
 
 	order        int64 // send order within the partition, from the first send; 0 before
 	seq          int32 // idempotence: base sequence, -1 until the first send
+	pooled       bool  // wire came from wirePool
 	maybeWritten bool  // a request carrying it got no answer: the broker may have it
 
 	finished atomic.Bool // set once by finishBatch
@@ -70,8 +71,12 @@ var builderPool = sync.Pool{New: func() any { return new(record.Builder) }}
 func (p *Producer) newBatch(pt *partition, tsMs int64, deadline time.Time) *batch {
 	b := &batch{part: pt, builder: builderPool.Get().(*record.Builder), created: time.Now(), deadline: deadline, done: make(chan struct{}), seq: -1}
 	b.builder.Reset(tsMs)
+	b.builder.Reserve(p.cfg.MaxBatchBytes)
 	return b
 }
+
+// wirePool recycles encoded batch buffers (returned when a batch finishes).
+var wirePool = sync.Pool{New: func() any { return new([]byte) }}
 
 // recordHeaders views kafka headers as record headers without copying;
 // the two types have the same layout (checked in TestHeaderLayout).
@@ -184,6 +189,10 @@ func (p *Producer) finishBatch(b *batch, err error) {
 		b.builder = nil
 	}
 	b.refs = nil
+	if b.wire != nil && b.pooled {
+		w := b.wire[:0]
+		wirePool.Put(&w)
+	}
 	b.wire = nil
 	close(b.done)
 	for par := b.parent; par != nil; par = par.parent {

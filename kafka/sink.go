@@ -278,11 +278,14 @@ func (p *Producer) finish(b *batch) error {
 		opts.Codec = p.codec
 		opts.CodecID = int8(p.cfg.Compression)
 	}
-	w, err := b.builder.Finish(nil, opts)
+	buf := wirePool.Get().(*[]byte)
+	w, err := b.builder.Finish((*buf)[:0], opts)
 	if err != nil {
+		wirePool.Put(buf)
 		return err
 	}
 	b.wire = w
+	b.pooled = true
 	builderPool.Put(b.builder)
 	b.builder = nil
 	return nil

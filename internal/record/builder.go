@@ -51,6 +51,14 @@ func (b *Builder) Reset(baseTimestampMillis int64) {
 	b.maxTS = baseTimestampMillis
 }
 
+// Reserve makes room for n more bytes of records, so that appending up to
+// that size does not reallocate.
+func (b *Builder) Reserve(n int) {
+	if cap(b.buf)-len(b.buf) < n {
+		b.buf = append(make([]byte, 0, len(b.buf)+n), b.buf...)
+	}
+}
+
 // Append encodes one record, with offset delta Count() and timestamp delta
 // timestampMillis minus the base timestamp (which may be negative). A nil
 // key, value or header value is written as null; an empty non-nil one as

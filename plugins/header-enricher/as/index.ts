@@ -1,0 +1,86 @@
+// header-enricher (AssemblyScript): the twin of ../go/main.go; see
+// ../README.md for the config and header formats. Go and AS builds must give
+// identical results (plugins/testdata/vectors/header-enricher.json).
+
+import { Record, Header, registerEnricher, registerConfigure, fail, randomInto } from "../../../sdk/assemblyscript/assembly/index";
+import { JsonDoc } from "../../../sdk/assemblyscript/assembly/json";
+import { parseConfig, getString, getBool, strValue, strPresent, boolValue } from "../../internal/as/plugcfg";
+import { sha256 } from "./sha256";
+
+// The SDK's ABI exports must be exported from the entry file.
+export * from "../../../sdk/assemblyscript/assembly/exports";
+
+const TRACE_HEADER = "trace-id";
+const HOST_HEADER = "host";
+const HASH_HEADER = "content-sha256";
+
+let traceID = true;
+let hostValue: Uint8Array | null = null;
+let contents = true;
+
+// Random bytes are fetched from the host 1 KiB at a time, not per record.
+const pool = new StaticArray<u8>(1024);
+let poolPos: i32 = 1024;
+const digest = new StaticArray<u8>(32);
+const HEX = "0123456789abcdef";
+
+function configure(cfg: Uint8Array): void {
+  const d = new JsonDoc();
+  let err = parseConfig(d, cfg, ["host_name", "trace_id", "host", "content_sha256"]);
+  if (err !== null) return fail(err);
+  err = getString(d, "host_name");
+  if (err !== null) return fail(err);
+  const name = strValue;
+  const hasName = strPresent;
+  err = getBool(d, "trace_id", true);
+  if (err !== null) return fail(err);
+  const t = boolValue;
+  err = getBool(d, "host", hasName);
+  if (err !== null) return fail(err);
+  const addHost = boolValue;
+  err = getBool(d, "content_sha256", true);
+  if (err !== null) return fail(err);
+  const c = boolValue;
+  if (addHost && !hasName) return fail('config: "host" is true but "host_name" is not set');
+  traceID = t;
+  hostValue = addHost ? Uint8Array.wrap(String.UTF8.encode(name)) : null;
+  contents = c;
+}
+
+/** Lowercase hex of n bytes at p. */
+function hex(p: usize, n: i32): Uint8Array {
+  const out = new Uint8Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const b = <i32>load<u8>(p + <usize>i);
+    out[2 * i] = <u8>HEX.charCodeAt(b >> 4);
+    out[2 * i + 1] = <u8>HEX.charCodeAt(b & 15);
+  }
+  return out;
+}
+
+function randomBytes(n: i32): usize {
+  if (poolPos + n > pool.length) {
+    randomInto(changetype<usize>(pool), pool.length);
+    poolPos = 0;
+  }
+  const p = changetype<usize>(pool) + <usize>poolPos;
+  poolPos += n;
+  return p;
+}
+
+function enrich(r: Record): Header[] | null {
+  const out: Header[] = [];
+  if (traceID && r.findHeader(TRACE_HEADER) < 0) {
+    out.push(new Header(TRACE_HEADER, hex(randomBytes(16), 16)));
+  }
+  const hv = hostValue;
+  if (hv !== null) out.push(new Header(HOST_HEADER, hv));
+  if (contents && r.valueLen >= 0) {
+    sha256(r.valuePtr, r.valueLen, changetype<usize>(digest));
+    out.push(new Header(HASH_HEADER, hex(changetype<usize>(digest), 32)));
+  }
+  return out;
+}
+
+registerConfigure(configure);
+registerEnricher(enrich);

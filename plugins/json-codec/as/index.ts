@@ -1,0 +1,158 @@
+// json-codec (AssemblyScript): the twin of ../go/main.go; see ../README.md
+// for the schema rules and the wire format. Go and AS builds must give
+// identical results (plugins/testdata/vectors/json-codec.json).
+
+import { ByteBuf, registerCodec, registerConfigure, fail, compareBytes } from "../../../sdk/assemblyscript/assembly/index";
+import { JsonDoc, KIND_ARRAY, KIND_FALSE, KIND_NULL, KIND_NUMBER, KIND_OBJECT, KIND_STRING, KIND_TRUE, kindName, quote, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
+import { parseConfig, getStrings, getBool, strsValue, boolValue } from "../../internal/as/plugcfg";
+import { beginEncode, decodeWire, duplicateKey, encodeTree, members, sortMembers, wireError } from "./wire";
+
+// The SDK's ABI exports must be exported from the entry file.
+export * from "../../../sdk/assemblyscript/assembly/exports";
+
+const T_ANY = 0;
+const T_INTEGER = 3;
+const TYPE_NAMES = ["any", "string", "number", "integer", "boolean", "object", "array", "null"];
+
+let required: ArrayBuffer[] = []; // UTF-8 names, config order
+let requiredNames: string[] = [];
+let typeKeys: ArrayBuffer[] = []; // UTF-8 names, config order
+let typeVals: i32[] = [];
+let allowUnknown = true;
+
+const doc = new JsonDoc();
+const out = new ByteBuf(1024);
+
+function configure(cfg: Uint8Array): void {
+  const d = new JsonDoc();
+  let err = parseConfig(d, cfg, ["required", "types", "allow_unknown"]);
+  if (err !== null) return fail(err);
+  err = getStrings(d, "required", 'config: "required" must be an array of non-empty strings');
+  if (err !== null) return fail(err);
+  const req = strsValue;
+  err = getBool(d, "allow_unknown", true);
+  if (err !== null) return fail(err);
+  const au = boolValue;
+  const types = d.get(d.root(), "types");
+  if (types >= 0 && d.kind(types) != KIND_OBJECT) return fail('config: "types" must be an object of field names to type names');
+  const tk: ArrayBuffer[] = [];
+  const tv: i32[] = [];
+  for (let c = d.first(types); c >= 0; c = d.next(types, c)) {
+    const v = c + 1;
+    let typ = -1;
+    if (d.kind(v) == KIND_STRING) {
+      const s = d.text(v);
+      for (let i = 0; i < TYPE_NAMES.length; i++) if (TYPE_NAMES[i] == s) typ = i;
+    }
+    const name = quoteBytes(d.bytesPtr(c), d.bytesLen(c));
+    if (typ < 0) return fail("config: field " + name + ": type must be one of any, string, number, integer, boolean, object, array, null");
+    for (let i = 0; i < tk.length; i++) {
+      if (compareBytes(changetype<usize>(tk[i]), tk[i].byteLength, d.bytesPtr(c), d.bytesLen(c)) == 0) {
+        return fail("config: field " + name + " has two types");
+      }
+    }
+    const kb = new ArrayBuffer(d.bytesLen(c));
+    memory.copy(changetype<usize>(kb), d.bytesPtr(c), <usize>d.bytesLen(c));
+    tk.push(kb);
+    tv.push(typ);
+  }
+  const rb: ArrayBuffer[] = [];
+  for (let i = 0; i < req.length; i++) rb.push(String.UTF8.encode(req[i]));
+  required = rb;
+  requiredNames = req;
+  typeKeys = tk;
+  typeVals = tv;
+  allowUnknown = au;
+}
+
+function lookupType(p: usize, n: i32): i32 {
+  for (let i = 0; i < typeKeys.length; i++) {
+    if (compareBytes(changetype<usize>(typeKeys[i]), typeKeys[i].byteLength, p, n) == 0) return typeVals[i];
+  }
+  return -1;
+}
+
+function isRequired(p: usize, n: i32): bool {
+  for (let i = 0; i < required.length; i++) {
+    if (compareBytes(changetype<usize>(required[i]), required[i].byteLength, p, n) == 0) return true;
+  }
+  return false;
+}
+
+function matches(t: i32, v: i32): bool {
+  const k = doc.kind(v);
+  switch (t) {
+    case 1:
+      return k == KIND_STRING;
+    case 2:
+      return k == KIND_NUMBER;
+    case T_INTEGER:
+      return doc.isInteger(v);
+    case 4:
+      return k == KIND_TRUE || k == KIND_FALSE;
+    case 5:
+      return k == KIND_OBJECT;
+    case 6:
+      return k == KIND_ARRAY;
+    case 7:
+      return k == KIND_NULL;
+  }
+  return true;
+}
+
+function encode(topic: string, input: Uint8Array): Uint8Array | null {
+  if (!doc.parseArray(input)) {
+    fail("invalid JSON: " + doc.error());
+    return null;
+  }
+  const root = doc.root();
+  if (doc.kind(root) != KIND_OBJECT) {
+    fail("value must be a JSON object, got " + kindName(doc.kind(root)));
+    return null;
+  }
+  for (let i = 0; i < requiredNames.length; i++) {
+    if (doc.get(root, requiredNames[i]) < 0) {
+      fail("missing required field " + quote(requiredNames[i]));
+      return null;
+    }
+  }
+  beginEncode(out);
+  for (let c = doc.first(root); c >= 0; c = doc.next(root, c)) members.push(c);
+  sortMembers(doc, 0);
+  const dup = duplicateKey(doc, 0);
+  if (dup !== null) {
+    fail(dup);
+    return null;
+  }
+  for (let i = 0; i < members.length; i++) {
+    const key = members[i];
+    const kp = doc.bytesPtr(key);
+    const kn = doc.bytesLen(key);
+    const t = lookupType(kp, kn);
+    if (t >= 0 && !matches(t, key + 1)) {
+      fail("field " + quoteBytes(kp, kn) + ": expected " + TYPE_NAMES[t] + ", got " + kindName(doc.kind(key + 1)));
+      return null;
+    }
+    if (t < 0 && !allowUnknown && !isRequired(kp, kn)) {
+      fail("unknown field " + quoteBytes(kp, kn));
+      return null;
+    }
+  }
+  members.length = 0;
+  if (!encodeTree(doc, root, out)) {
+    fail(wireError!);
+    return null;
+  }
+  return Uint8Array.wrap(out.buf, 0, out.len);
+}
+
+function decode(topic: string, input: Uint8Array): Uint8Array | null {
+  if (!decodeWire(input.dataStart, input.length, out)) {
+    fail(wireError!);
+    return null;
+  }
+  return Uint8Array.wrap(out.buf, 0, out.len);
+}
+
+registerConfigure(configure);
+registerCodec(encode, decode);

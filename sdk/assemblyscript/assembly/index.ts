@@ -1,0 +1,30 @@
+// kafkawasm AssemblyScript guest SDK (ABI 1.0, docs/ABI.md). See ../README.md.
+export {
+  Record,
+  Header,
+  NO_OPINION,
+  ABI_MAJOR,
+  ABI_MINOR,
+  PartitionFn,
+  CodecFn,
+  EnrichFn,
+  ConfigureFn,
+  registerPartitioner,
+  registerCodec,
+  registerEnricher,
+  registerConfigure,
+  fail,
+} from "./abi";
+export {
+  log,
+  LEVEL_DEBUG,
+  LEVEL_INFO,
+  LEVEL_WARN,
+  LEVEL_ERROR,
+  nowUnixNanos,
+  monotonicNanos,
+  random,
+  randomInto,
+  configValue,
+} from "./host";
+export { ByteBuf, compareBytes, utf8Equals } from "./buffer";
