@@ -42,8 +42,12 @@ build:
 	$(GO) build -o bin/kafkawasm ./cmd/kafkawasm
 
 # The CI test command (.ci/run): everything, with the race detector.
+# The second command runs, without -race, the allocation and memory-limit
+# tests that the race detector's instrumentation makes meaningless (they
+# skip themselves under -race).
 test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
+	$(GO) test -count=1 -timeout 10m -run 'Alloc|TooLarge|Pool' ./internal/... ./kafka/...
 
 test-short:
 	$(GO) test -short -count=1 -timeout 10m $(PKGS)
