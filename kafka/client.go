@@ -185,6 +185,9 @@ func (cl *Client) anyConn(ctx context.Context) (*conn, error) {
 		if err == nil {
 			return c, nil
 		}
+		if permanentDialError(err) {
+			return nil, err
+		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
 			break

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,28 @@ func (e *ConnError) Error() string {
 }
 
 func (e *ConnError) Unwrap() error { return e.Err }
+
+// permanentDialError reports whether a failure to connect cannot be cured
+// by retrying with the same configuration: failed authentication, a server
+// certificate that does not verify, or a peer that speaks another protocol
+// (plaintext vs TLS). Records fail promptly with it instead of waiting for
+// the delivery timeout.
+func permanentDialError(err error) bool {
+	var ae *AuthError
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var cie x509.CertificateInvalidError
+	var cve *tls.CertificateVerificationError
+	var rhe tls.RecordHeaderError
+	var pe *protocolError
+	return errors.As(err, &ae) || errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &cie) ||
+		errors.As(err, &cve) || errors.As(err, &rhe) || errors.As(err, &pe)
+}
+
+// protocolError reports a peer whose answer is not a Kafka response.
+type protocolError struct{ msg string }
+
+func (e *protocolError) Error() string { return e.msg }
 
 // errConnClosed is the cause of calls pending on a connection closed locally.
 var errConnClosed = errors.New("connection closed")
@@ -289,7 +312,7 @@ func (c *conn) readLoop() {
 		}
 		n := binary.BigEndian.Uint32(size[:])
 		if n < 4 || n > maxResponseBytes {
-			c.close(&ConnError{Addr: c.addr, Op: "read", Err: fmt.Errorf("invalid response size %d (is this a Kafka listener of the right protocol, plaintext vs TLS?)", n)})
+			c.close(&ConnError{Addr: c.addr, Op: "read", Err: &protocolError{fmt.Sprintf("invalid response size %d: not a Kafka response (a TLS listener answering a plaintext client?)", n)}})
 			return
 		}
 		frame := make([]byte, n)

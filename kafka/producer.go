@@ -305,6 +305,9 @@ func (p *Producer) topicState(ctx context.Context, topic string, deadline time.T
 			}
 		} else {
 			lastErr = err
+			if permanentDialError(err) {
+				return nil, err
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("kafka: waiting for metadata of topic %q: %w (last error: %v)", topic, ctx.Err(), lastErr)

@@ -106,6 +106,13 @@ func (s *sink) drain() {
 		ctx, cancel := context.WithTimeout(context.Background(), p.cl.cfg.ConnectTimeout)
 		c, err := p.cl.conn(ctx, bh)
 		cancel()
+		if err != nil && permanentDialError(err) {
+			s.mu.Lock()
+			s.lastErr = err
+			s.mu.Unlock()
+			s.failQueued(parts, err)
+			return
+		}
 		if err != nil {
 			s.mu.Lock()
 			s.dialFailures++
@@ -648,4 +655,23 @@ func backoff(base, maxB time.Duration, n int) time.Duration {
 	d = min(d, maxB)
 	jitter := 0.8 + 0.4*rand.Float64()
 	return time.Duration(float64(d) * jitter)
+}
+
+// failQueued fails every batch queued (not in flight) on the given
+// partitions; used when the broker cannot be reached for good (bad
+// credentials or certificates).
+func (s *sink) failQueued(parts []*partition, err error) {
+	for _, pt := range parts {
+		pt.mu.Lock()
+		left := pt.ready
+		pt.ready = nil
+		if pt.open != nil {
+			left = append(left, pt.open)
+			pt.open = nil
+		}
+		pt.mu.Unlock()
+		for _, b := range left {
+			s.p.failBatch(b, err)
+		}
+	}
 }
