@@ -1,0 +1,54 @@
+package kafka
+
+import (
+	"math"
+	"testing"
+
+	"github.com/kafkawasm/kafkawasm/internal/record"
+)
+
+func TestSeqAddWraps(t *testing.T) {
+	for _, tc := range []struct {
+		s    int32
+		n    int
+		want int32
+	}{
+		{0, 1, 1},
+		{100, 5, 105},
+		{math.MaxInt32, 1, 0},
+		{math.MaxInt32 - 2, 5, 2},
+		{math.MaxInt32 - 4, 5, 0},
+	} {
+		if got := seqAdd(tc.s, tc.n); got != tc.want {
+			t.Errorf("seqAdd(%d, %d) = %d, want %d", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestSetProducerRewritesHeader checks that an epoch bump's header rewrite
+// (new producer id, epoch and sequence) leaves a batch that decodes with a
+// valid CRC, including a producer id from epoch exhaustion (a new id, epoch 0)
+// and a sequence near the wrap.
+func TestSetProducerRewritesHeader(t *testing.T) {
+	var b record.Builder
+	b.Reset(1000)
+	b.Append(1000, []byte("k"), []byte("v"), []record.Header{{Key: "h", Value: []byte("x")}})
+	b.Append(1001, nil, []byte("w"), nil)
+	w, err := b.Finish(nil, record.BatchOptions{ProducerID: 7, ProducerEpoch: 32767, BaseSequence: 41})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setProducer(w, 9001, 0, math.MaxInt32-1)
+	batches, err := record.DecodeBatches(w, nil)
+	if err != nil {
+		t.Fatalf("rewritten batch does not decode: %v", err)
+	}
+	got := batches[0]
+	if got.ProducerID != 9001 || got.ProducerEpoch != 0 || got.BaseSequence != math.MaxInt32-1 || len(got.Records) != 2 {
+		t.Fatalf("got producer %d epoch %d seq %d records %d", got.ProducerID, got.ProducerEpoch, got.BaseSequence, len(got.Records))
+	}
+	w[len(w)-1] ^= 0xff
+	if _, err := record.DecodeBatches(w, nil); err == nil {
+		t.Fatal("a corrupted batch decoded: the CRC is not checked")
+	}
+}
