@@ -93,3 +93,4 @@ check: lint test
 # plugins/<name>/*.wasm; the plugin tests need them (see plugins/README.md).
 plugins:
 	$(MAKE) -C plugins all
+	$(MAKE) -C plugins/testdata/hostile
