@@ -134,7 +134,7 @@ func (p *Producer) append(ctx context.Context, pt *partition, m *Message, tsMs i
 		s.wake()
 	}
 	if newBatch && p.cfg.Linger > 0 {
-		time.AfterFunc(p.cfg.Linger, s.wake)
+		time.AfterFunc(p.cfg.Linger, func() { p.wakePartition(pt) })
 	}
 }
 

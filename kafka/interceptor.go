@@ -19,3 +19,35 @@ type InterceptorFunc func(topic string, msgs []Message, errs []error)
 
 // Intercept calls f.
 func (f InterceptorFunc) Intercept(topic string, msgs []Message, errs []error) { f(topic, msgs, errs) }
+
+// runInterceptor calls ic with only the records that have not failed yet,
+// mapping its verdicts back to their places.
+func runInterceptor(ic Interceptor, topic string, msgs []Message, errs []error) {
+	failed := 0
+	for _, e := range errs {
+		if e != nil {
+			failed++
+		}
+	}
+	if failed == 0 {
+		ic.Intercept(topic, msgs, errs)
+		return
+	}
+	if failed == len(msgs) {
+		return
+	}
+	idx := make([]int, 0, len(msgs)-failed)
+	sub := make([]Message, 0, len(msgs)-failed)
+	for i, e := range errs {
+		if e == nil {
+			idx = append(idx, i)
+			sub = append(sub, msgs[i])
+		}
+	}
+	subErrs := make([]error, len(sub))
+	ic.Intercept(topic, sub, subErrs)
+	for j, i := range idx {
+		msgs[i] = sub[j]
+		errs[i] = subErrs[j]
+	}
+}

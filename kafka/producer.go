@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kafkawasm/kafkawasm/internal/record"
 )
 
 // Producer sends records to Kafka. Create one with Client.Producer. It is
@@ -183,7 +185,7 @@ func (p *Producer) send(ctx context.Context, topic string, msgs []Message, preEr
 			errs = make([]error, len(msgs))
 		}
 		for _, ic := range p.cfg.Interceptors {
-			ic.Intercept(topic, msgs, errs)
+			runInterceptor(ic, topic, msgs, errs)
 		}
 	}
 	ts, err := p.topicState(ctx, topic, deadline)
@@ -219,7 +221,7 @@ func (p *Producer) send(ctx context.Context, topic string, msgs []Message, preEr
 			part = int32(p.cfg.Partitioner.Partition(topic, m.Key, m.Value, n))
 		}
 		if part == -1 && m.Partition == nil {
-			part = ts.stickyPartition(n)
+			part = p.stickyFor(ts, parts, m)
 		}
 		if part < 0 || int(part) >= n {
 			pd.resolve(i, part, -1, -1, &EncodeError{Topic: topic, Index: i, Stage: "partitioner",
@@ -250,6 +252,33 @@ func (ts *topicState) stickyPartition(n int) int32 {
 	}
 	ts.sticky.Store(s)
 	return s
+}
+
+// stickyFor returns the sticky partition for a keyless record. If the
+// record would not fit in the sticky partition's open batch, that batch is
+// closed and the sticky partition moves on first, so the record starts the
+// next partition's batch instead of a one-record batch left behind
+// (KIP-480).
+func (p *Producer) stickyFor(ts *topicState, parts []*partition, m *Message) int32 {
+	n := len(parts)
+	part := ts.stickyPartition(n)
+	size := record.RecordSize(0, 0, m.Key, m.Value, recordHeaders(m.Headers)) + 13
+	pt := parts[part]
+	pt.mu.Lock()
+	overflow := pt.open != nil && pt.open.builder.Count() > 0 && pt.open.builder.Size()+size > p.cfg.MaxBatchBytes
+	if overflow {
+		p.closeOpen(pt)
+	}
+	s := pt.sink
+	pt.mu.Unlock()
+	if !overflow {
+		return part
+	}
+	if s != nil {
+		s.wake()
+	}
+	ts.batchClosed(part, n)
+	return ts.stickyPartition(n)
 }
 
 // batchClosed moves the sticky partition on when its batch completes, so
@@ -304,9 +333,13 @@ func (p *Producer) topicState(ctx context.Context, topic string, deadline time.T
 				return p.addTopic(topic, tm), nil
 			}
 		} else {
-			lastErr = err
 			if permanentDialError(err) {
 				return nil, err
+			}
+			// A refresh cut short by the deadline says less than the
+			// answer before it (e.g. UNKNOWN_TOPIC_OR_PARTITION).
+			if lastErr == nil || !errors.Is(err, context.DeadlineExceeded) {
+				lastErr = err
 			}
 		}
 		if ctx.Err() != nil {
@@ -441,6 +474,13 @@ func (p *Producer) allPartitions() []*partition {
 // Flush sends every queued record now and waits until all records queued
 // before the call have a result, or ctx ends.
 func (p *Producer) Flush(ctx context.Context) error {
+	if p.isClosed() {
+		return ErrProducerClosed
+	}
+	return p.flush(ctx)
+}
+
+func (p *Producer) flush(ctx context.Context) error {
 	p.flushing.Add(1)
 	defer p.flushing.Add(-1)
 	var waits []<-chan struct{}
@@ -496,7 +536,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	close(p.closing)
 	p.mu.Unlock()
 	p.buf.wakeAll()
-	err := p.Flush(ctx)
+	err := p.flush(ctx)
 	close(p.quit)
 	for _, s := range p.allSinks() {
 		s.wake()

@@ -155,15 +155,48 @@ func (s *sink) drain() {
 // taking it.
 func (s *sink) anySendable(parts []*partition) bool {
 	now := time.Now()
+	var next time.Time // the earliest end of a backoff or linger
 	for _, pt := range parts {
 		pt.mu.Lock()
 		ok := s.sendableLocked(pt, now)
+		if !ok && pt.sink == s && (pt.open != nil || len(pt.ready) > 0) {
+			at := pt.backoffUntil
+			if pt.open != nil && len(pt.ready) == 0 {
+				at = later(at, pt.open.created.Add(s.p.cfg.Linger))
+			}
+			if at.After(now) && (next.IsZero() || at.Before(next)) {
+				next = at
+			}
+		}
 		pt.mu.Unlock()
 		if ok {
 			return true
 		}
 	}
+	if !next.IsZero() {
+		// Nothing is sendable yet: wake up when the first wait ends, so
+		// no batch depends on a timer armed by another sink.
+		time.AfterFunc(time.Until(next), s.wake)
+	}
 	return false
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// wakePartition wakes the sink that leads pt when called (not the one that
+// led it when a timer was armed: the leader may have moved since).
+func (p *Producer) wakePartition(pt *partition) {
+	pt.mu.Lock()
+	s := pt.sink
+	pt.mu.Unlock()
+	if s != nil {
+		s.wake()
+	}
 }
 
 func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
@@ -540,18 +573,19 @@ func (s *sink) retryOrFail(b *batch, err error) {
 		return
 	}
 	b.attempts++
+	attempts := b.attempts
 	b.lastErr = err
 	requeue(pt, b)
-	wait := backoff(p.cfg.RetryBackoff, p.cfg.MaxRetryBackoff, b.attempts)
+	wait := backoff(p.cfg.RetryBackoff, p.cfg.MaxRetryBackoff, attempts)
 	pt.backoffUntil = now.Add(wait)
 	ps := pt.sink
 	pt.mu.Unlock()
 	if o := p.cfg.Observer; o != nil {
-		o.OnRetry(pt.topic.name, pt.index, b.attempts, err)
+		o.OnRetry(pt.topic.name, pt.index, attempts, err)
 	}
-	p.cl.cfg.Logger.Debug("kafka: retrying batch", "topic", pt.topic.name, "partition", pt.index, "attempt", b.attempts, "backoff", wait, "err", err)
+	p.cl.cfg.Logger.Debug("kafka: retrying batch", "topic", pt.topic.name, "partition", pt.index, "attempt", attempts, "backoff", wait, "err", err)
 	if ps != nil {
-		time.AfterFunc(wait, ps.wake)
+		time.AfterFunc(wait, func() { p.wakePartition(pt) })
 	}
 	p.afterInflight()
 }
