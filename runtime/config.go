@@ -157,6 +157,12 @@ func tomlError(file string, err error) error {
 func UndecodedError(file string, md toml.MetaData, src []byte) error {
 	var errs []error
 	for _, k := range md.Undecoded() {
+		if len(k) > 3 && k[0] == "plugins" && k[2] == "config" {
+			// Inside a plugin's free-form config table: BurntSushi/toml
+			// lists keys of nested tables decoded into map[string]any as
+			// undecoded, but they belong to the plugin.
+			continue
+		}
 		line, col := keyPosition(&md, k, string(src))
 		errs = append(errs, &ConfigError{File: file, Line: line, Col: col, Key: k.String(), Msg: "unknown key"})
 	}

@@ -240,3 +240,31 @@ func FuzzParseConfig(f *testing.F) {
 		_, _ = runtime.ParseConfig("f.toml", src) // must not panic
 	})
 }
+
+// TestParseConfigNestedPluginConfig checks that tables nested in a plugin's
+// free-form config are the plugin's, not unknown keys, while a typo next to
+// them is still caught.
+func TestParseConfigNestedPluginConfig(t *testing.T) {
+	src := `
+[plugins.codec]
+kind = "codec"
+path = "codec.wasm"
+[plugins.codec.config]
+required = ["id", "total"]
+types = { id = "string", total = "number" }
+[plugins.codec.config.deep.deeper]
+x = 1
+`
+	cfg, err := runtime.ParseConfig("nested.toml", []byte(src))
+	if err != nil {
+		t.Fatalf("nested plugin config refused: %v", err)
+	}
+	types, ok := cfg.Plugins["codec"].Config["types"].(map[string]any)
+	if !ok || types["total"] != "number" {
+		t.Fatalf("config not decoded: %#v", cfg.Plugins["codec"].Config)
+	}
+	_, err = runtime.ParseConfig("typo.toml", []byte(src+"\n[plugins.other]\nkind = \"codec\"\npath = \"c.wasm\"\ntimeout = 5\n"))
+	if err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("unknown key next to a nested config not reported: %v", err)
+	}
+}

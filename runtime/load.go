@@ -235,7 +235,9 @@ func (p *Plugin) compile(ctx context.Context, cfg PluginConfig) error {
 		return err
 	}
 	p.eng = eng
+	p.rt.compileMu.Lock()
 	cm, err := eng.r.CompileModule(ctx, bin)
+	p.rt.compileMu.Unlock()
 	if err != nil {
 		if strings.Contains(err.Error(), "over limit") || strings.Contains(err.Error(), "exceeds") {
 			return fmt.Errorf("%w: %s (max_memory_mb %d)", ErrMemoryLimit, firstLine(err.Error()), mem)

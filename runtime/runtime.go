@@ -45,6 +45,12 @@ type Runtime struct {
 	// instrumented caches them in memory.
 	guardDir string
 
+	// compileMu serializes CompileModule: wazero v1.12.0 can publish a
+	// module loaded from the on-disk cache to a concurrent compile before
+	// it is ready, which panics (wazero issue 2547). Compiling is rare
+	// (load and reload only), so one lock per Runtime costs nothing.
+	compileMu sync.Mutex
+
 	mu           sync.Mutex
 	engines      map[engineKey]*engine // guarded by mu
 	instrumented map[string][]byte     // guarded by mu
