@@ -169,6 +169,16 @@ func (c ClientConfig) withDefaults() (ClientConfig, error) {
 		default:
 			return c, &ConfigError{Field: "SASL.Mechanism", Reason: fmt.Sprintf("unsupported mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", c.SASL.Mechanism)}
 		}
+		switch {
+		case c.SASL.Username == "":
+			return c, &ConfigError{Field: "SASL.Username", Reason: "empty"}
+		case c.SASL.Password == "":
+			return c, &ConfigError{Field: "SASL.Password", Reason: "empty"}
+		case c.SASL.Mechanism == SASLPlain && strings.ContainsRune(c.SASL.Username, 0):
+			return c, &ConfigError{Field: "SASL.Username", Reason: "contains a NUL byte, which PLAIN cannot carry"}
+		case c.SASL.Mechanism == SASLPlain && strings.ContainsRune(c.SASL.Password, 0):
+			return c, &ConfigError{Field: "SASL.Password", Reason: "contains a NUL byte, which PLAIN cannot carry"}
+		}
 	}
 	return c, nil
 }

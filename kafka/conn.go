@@ -91,31 +91,21 @@ type conn struct {
 	expires time.Time // zero, or when the SASL session ends (set before use)
 }
 
-// dialConn connects, negotiates API versions and (later) authenticates.
+// dialConn connects, does the TLS handshake, negotiates API versions and
+// authenticates. A refusal (certificates, credentials, plaintext vs TLS) is
+// an *AuthError; see tlsFailure, setupFailure and saslFailure in sasl.go.
 func dialConn(ctx context.Context, cfg *ClientConfig, nodeID int32, addr string) (*conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
-	var nc net.Conn
-	var err error
-	if cfg.Dial != nil {
-		nc, err = cfg.Dial(ctx, "tcp", addr)
-	} else {
-		var d net.Dialer
-		nc, err = d.DialContext(ctx, "tcp", addr)
-	}
+	nc, err := dialTCP(ctx, cfg, addr)
 	if err != nil {
 		return nil, &ConnError{Addr: addr, Op: "dial", Err: err}
 	}
 	if cfg.TLS != nil {
-		tc := cfg.TLS.Clone()
-		if tc.ServerName == "" {
-			host, _, _ := net.SplitHostPort(addr)
-			tc.ServerName = host
-		}
-		tconn := tls.Client(nc, tc)
+		tconn := tls.Client(nc, tlsClientConfig(cfg.TLS, addr))
 		if err := tconn.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			return nil, &ConnError{Addr: addr, Op: "tls", Err: err}
+			return nil, tlsFailure(ctx, cfg, addr, err)
 		}
 		nc = tconn
 	}
@@ -123,12 +113,12 @@ func dialConn(ctx context.Context, cfg *ClientConfig, nodeID int32, addr string)
 	go c.readLoop()
 	if err := c.negotiate(ctx); err != nil {
 		c.close(err)
-		return nil, err
+		return nil, setupFailure(ctx, cfg, addr, err)
 	}
 	if cfg.SASL != nil {
 		if err := c.authenticate(ctx, cfg.SASL); err != nil {
 			c.close(err)
-			return nil, err
+			return nil, saslFailure(ctx, cfg, addr, err)
 		}
 	}
 	return c, nil

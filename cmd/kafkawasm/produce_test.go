@@ -281,7 +281,7 @@ func TestProduceTransactional(t *testing.T) {
 			}
 			fmt.Fprintf(&in, `{"key":"k%d","value":%q}`+"\n", i%5, v)
 		}
-		stdout, stderr, code := run(t, in.String(), "produce", "-c", cfg, "-b", c.bootstrap(), "-t", topic, "--chunk", "100", "--print-results")
+		stdout, stderr, code := run(t, in.String(), "produce", "-c", cfg, "-b", c.bootstrap(), "-t", topic, "--transactional-batch", "100", "--print-results")
 		if code != 1 {
 			t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
 		}

@@ -39,9 +39,10 @@ summary at the end. With --log-format json these reports are JSON log
 records ("malformed line skipped", "record not delivered", "done") with
 the line number.
 
-With [producer] transactional_id set, every --chunk records are one
-transaction: committed when all of them were acknowledged, aborted (and all
-reported failed) otherwise.
+With [producer] transactional_id set, every --transactional-batch N records
+(default: --chunk) are one transaction: committed when all of them were
+acknowledged, aborted (and all reported failed) otherwise, so a crash loses
+no committed record and read_committed readers never see a partial batch.
 
 Exit code: 0 when every record was delivered, 1 when some failed or some
 lines were malformed, 2 for bad usage or config.`,
@@ -57,7 +58,7 @@ kafkawasm produce -c producer.toml --brokers kafka-1:9092,kafka-2:9092 -t events
 type produceOpts struct {
 	config, topic, brokers, format, progress string
 	printResults                             bool
-	chunk                                    int
+	chunk, txnBatch                          int
 }
 
 func runProduce(env Env, args []string) int {
@@ -70,6 +71,7 @@ func runProduce(env Env, args []string) int {
 	f.Bool(&o.printResults, "print-results", "print one result line per record on stdout")
 	f.String(&o.progress, "progress", "auto", "WHEN", "live progress on stderr: auto (on a terminal, without --print-results), always or never")
 	f.Int(&o.chunk, "chunk", 1000, "N", "records per send call (larger: faster, more memory)")
+	f.Int(&o.txnBatch, "transactional-batch", 0, "N", "with [producer] transactional_id: commit every N input records (default --chunk)")
 	pos, log, code := parseArgs(f, env, args)
 	if code >= 0 {
 		return code
@@ -83,6 +85,8 @@ func runProduce(env Env, args []string) int {
 		return usageError(env, "produce", "at most one input file, got %d", len(pos))
 	case o.chunk < 1:
 		return usageError(env, "produce", "--chunk must be at least 1")
+	case o.txnBatch < 0:
+		return usageError(env, "produce", "--transactional-batch must be at least 1")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":
 		return usageError(env, "produce", "--progress must be auto, always or never")
 	}
@@ -90,6 +94,12 @@ func runProduce(env Env, args []string) int {
 	if err != nil {
 		printConfigError(env, err)
 		return ExitUsage
+	}
+	if o.txnBatch > 0 {
+		if file.Producer.TransactionalID == "" {
+			return usageError(env, "produce", "--transactional-batch needs [producer] transactional_id in the config")
+		}
+		o.chunk = o.txnBatch
 	}
 	in, name := env.Stdin, "stdin"
 	if len(pos) == 1 && pos[0] != "-" {
