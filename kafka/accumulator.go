@@ -34,6 +34,12 @@ type partition struct {
 	orderSeq     int64 // last order number given to a batch
 	nextSeq      int32 // idempotence: sequence of the next new batch
 	expectSeq    int32 // idempotence: sequence the broker expects next
+	// seqConfirmed is set once the broker acknowledged a batch of this
+	// partition under the current producer id and epoch. Until then only
+	// one batch is in flight: a broker with no state for the producer
+	// accepts any first sequence, so a later batch could overtake a first
+	// one that failed (NOT_LEADER) and leave it behind for good.
+	seqConfirmed bool
 }
 
 // recRef ties a record in a batch to its caller's result slot.

@@ -211,7 +211,7 @@ func (p *Producer) bump(pid int64, epoch int16) {
 	// Renumber every unacknowledged batch from 0 under the new epoch.
 	for _, pt := range p.allPartitions() {
 		pt.mu.Lock()
-		pt.nextSeq, pt.expectSeq = 0, 0
+		pt.nextSeq, pt.expectSeq, pt.seqConfirmed = 0, 0, false
 		var failed []*batch
 		keep := pt.ready[:0]
 		for _, b := range pt.ready {

@@ -52,3 +52,18 @@ func TestSetProducerRewritesHeader(t *testing.T) {
 		t.Fatal("a corrupted batch decoded: the CRC is not checked")
 	}
 }
+
+func TestSeqBefore(t *testing.T) {
+	for _, tc := range []struct {
+		a, b int32
+		want bool
+	}{
+		{0, 1, true}, {1, 0, false}, {5, 5, false},
+		{math.MaxInt32, 0, true}, {0, math.MaxInt32, false},
+		{math.MaxInt32 - 10, 20, true},
+	} {
+		if got := seqBefore(tc.a, tc.b); got != tc.want {
+			t.Errorf("seqBefore(%d, %d) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -204,6 +204,9 @@ func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
 	if pt.sink != s || len(pt.inflight) >= p.maxPartitionInflight() || now.Before(pt.backoffUntil) {
 		return false
 	}
+	if p.cfg.Idempotent && !pt.seqConfirmed && len(pt.inflight) > 0 {
+		return false
+	}
 	if p.cfg.Idempotent {
 		p.idem.mu.Lock()
 		resetting, fatal := p.idem.resetting, p.idem.fatal
@@ -467,6 +470,7 @@ func (s *sink) done(b *batch, baseOffset, appendTime int64) {
 	p.leaveInflight(pt, b)
 	if b.seq >= 0 {
 		pt.expectSeq = seqAdd(b.seq, len(b.refs))
+		pt.seqConfirmed = true
 	}
 	pt.mu.Unlock()
 	p.completeBatch(b, baseOffset, appendTime)
@@ -512,7 +516,11 @@ func (s *sink) sequenceError(b *batch, err error) {
 	pt := b.part
 	pt.mu.Lock()
 	p.leaveInflight(pt, b)
-	head := b.seq == pt.expectSeq
+	// The batch the broker expects next, or one it can never accept
+	// because later sequences were written (possible only if it had no
+	// state for us): either way the sequence cannot continue.
+	head := b.seq == pt.expectSeq || seqBefore(b.seq, pt.expectSeq)
+	p.cl.cfg.Logger.Debug("kafka: sequence error", "topic", pt.topic.name, "partition", pt.index, "seq", b.seq, "records", len(b.refs), "expect", pt.expectSeq, "head", head, "maybe_written", b.maybeWritten, "err", err)
 	b.lastErr = err
 	b.maybeWritten = false // the broker answered: it did not write it
 	requeue(pt, b)
@@ -704,8 +712,20 @@ func (s *sink) failQueued(parts []*partition, err error) {
 			pt.open = nil
 		}
 		pt.mu.Unlock()
+		gap := false
 		for _, b := range left {
+			gap = gap || b.seq >= 0
 			s.p.failBatch(b, err)
 		}
+		if gap && s.p.cfg.Idempotent {
+			s.p.requestBump(err)
+		}
 	}
+}
+
+// seqBefore reports whether sequence a comes before b in Kafka's wrapping
+// sequence space.
+func seqBefore(a, b int32) bool {
+	d := (int64(b) - int64(a) + (1 << 31)) % (1 << 31)
+	return d > 0 && d < 1<<30
 }

@@ -720,7 +720,7 @@ func (p *Producer) recoverEpoch(ctx context.Context, pid int64, epoch int16) err
 	}
 	for _, pt := range p.allPartitions() {
 		pt.mu.Lock()
-		pt.nextSeq, pt.expectSeq = 0, 0
+		pt.nextSeq, pt.expectSeq, pt.seqConfirmed = 0, 0, false
 		pt.mu.Unlock()
 	}
 	p.idem.mu.Lock()
