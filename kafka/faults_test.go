@@ -334,7 +334,9 @@ func notCreatedTimesOut(t *testing.T, metadataDelay time.Duration) {
 			return nil, nil, false
 		})
 	}
-	const dt = 500 * time.Millisecond
+	// Long enough for a (delayed) metadata answer to arrive on a loaded
+	// machine under -race before the deadline.
+	const dt = 1500 * time.Millisecond
 	p := newProducer(t, newClient(t, addrs), kafka.ProducerConfig{DeliveryTimeout: dt})
 	start := time.Now()
 	res, err := p.Send(testCtx(t), "missing", kafka.Message{Value: []byte("v")})

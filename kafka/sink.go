@@ -158,7 +158,7 @@ func (s *sink) anySendable(parts []*partition) bool {
 	var next time.Time // the earliest end of a backoff or linger
 	for _, pt := range parts {
 		pt.mu.Lock()
-		ok := s.sendableLocked(pt, now)
+		ok := s.sendableLocked(pt, now, false)
 		if !ok && pt.sink == s && (pt.open != nil || len(pt.ready) > 0) {
 			at := pt.backoffUntil
 			if pt.open != nil && len(pt.ready) == 0 {
@@ -199,7 +199,12 @@ func (p *Producer) wakePartition(pt *partition) {
 	}
 }
 
-func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
+// sendableLocked reports whether pt's head batch may be sent now. With
+// piggyback, an open batch still lingering counts too: once a request to
+// the broker is being built anyway (some partition is ready), it carries
+// every partition's pending records, as the Java client's drain does, so
+// linger costs no extra round trips under load.
+func (s *sink) sendableLocked(pt *partition, now time.Time, piggyback bool) bool {
 	p := s.p
 	if pt.sink != s || len(pt.inflight) >= p.maxPartitionInflight() || now.Before(pt.backoffUntil) {
 		return false
@@ -218,7 +223,7 @@ func (s *sink) sendableLocked(pt *partition, now time.Time) bool {
 			return len(pt.ready) > 0 && pt.ready[0].maybeWritten && pt.ready[0].seq >= 0
 		}
 	}
-	if !(len(pt.ready) > 0 || (pt.open != nil && p.lingerDone(pt.open, now))) {
+	if !(len(pt.ready) > 0 || (pt.open != nil && (piggyback || p.lingerDone(pt.open, now)))) {
 		return false
 	}
 	return p.txn == nil || p.txn.canSend(pt)
@@ -243,7 +248,7 @@ func (s *sink) collect(parts []*partition) []*batch {
 	var wakeAt time.Time
 	for _, pt := range parts {
 		pt.mu.Lock()
-		if !s.sendableLocked(pt, now) {
+		if !s.sendableLocked(pt, now, true) {
 			if pt.sink == s && len(pt.inflight) == 0 && pt.open != nil && len(pt.ready) == 0 && !now.Before(pt.backoffUntil) {
 				// Linger still running: its timer wakes us.
 			} else if pt.sink == s && now.Before(pt.backoffUntil) && (wakeAt.IsZero() || pt.backoffUntil.Before(wakeAt)) {

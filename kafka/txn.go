@@ -261,7 +261,9 @@ func txnRetriableCode(code int16) bool {
 // response for the caller to judge.
 func (t *txnManager) coordinatorRequest(ctx context.Context, req wire.Request, code func(wire.Response) int16) (wire.Response, error) {
 	p := t.p
-	backoff := 20 * time.Millisecond
+	// CONCURRENT_TRANSACTIONS is usual right after the previous EndTxn,
+	// while the coordinator writes its markers: retry soon.
+	backoff := 5 * time.Millisecond
 	var lastErr error
 	for {
 		c, err := t.coordinatorConn(ctx)
