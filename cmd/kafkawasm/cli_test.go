@@ -49,6 +49,12 @@ func TestConfigErrors(t *testing.T) {
 			`plugin "p".*plugin refused its config`},
 		{"SASL password variable unset", "[client]\nbrokers = [\"a:9092\"]\n[client.sasl]\nusername = \"u\"\npassword_env = \"KAFKAWASM_TEST_UNSET_PW\"\n",
 			`FILE:5:1: client\.sasl\.password_env: environment variable KAFKAWASM_TEST_UNSET_PW \(the SASL password\) is not set`},
+		{"unreadable TLS CA file", "[client]\nbrokers = [\"a:9092\"]\n[client.tls]\nca_file = \"/nonexistent/kafkawasm-ca.pem\"\n",
+			`FILE:4:1: client\.tls\.ca_file: open /nonexistent/kafkawasm-ca\.pem: no such file or directory`},
+		{"TLS CA file without PEM", "[client]\nbrokers = [\"a:9092\"]\n[client.tls]\nca_file = \"/proc/version\"\n",
+			`FILE:4:1: client\.tls\.ca_file: no PEM certificates in /proc/version`},
+		{"bad client certificate", "[client]\nbrokers = [\"a:9092\"]\n[client.tls]\ncert_file = \"/proc/version\"\nkey_file = \"/proc/version\"\n",
+			`FILE:4:1: client\.tls\.cert_file: loading the client certificate: tls: failed to find any PEM data`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
