@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,4 +215,64 @@ func TestTxnSendOffsetsKfake(t *testing.T) {
 	if got["in"][0] != 42 || got["in"][1] != 7 {
 		t.Fatalf("group offsets %v, want in[0]=42 in[1]=7", got)
 	}
+}
+
+// TestTxnConcurrentCallsRunInOrder starts Transaction calls while one is
+// running; they must run one at a time, in the order they were made.
+func TestTxnConcurrentCallsRunInOrder(t *testing.T) {
+	_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(1, "txn"))
+	_, p := txnProducer(t, addrs, "tx-fifo", kafka.ProducerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var order []int
+	running := 0
+	release := make(chan struct{})
+	errs := make(chan error, 6)
+	call := func(i int) {
+		errs <- p.Transaction(ctx, func(tx *kafka.Txn) error {
+			mu.Lock()
+			running++
+			if running > 1 {
+				mu.Unlock()
+				return errors.New("two transactions ran at once")
+			}
+			order = append(order, i)
+			mu.Unlock()
+			if i == 0 {
+				<-release
+			}
+			_, err := tx.Send(ctx, "txn", txnMsgs(fmt.Sprint("f", i), 3)...)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return err
+		})
+	}
+	go call(0)
+	for { // wait until the first transaction runs
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < 6; i++ {
+		go call(i)
+		time.Sleep(20 * time.Millisecond) // make the arrival order certain
+	}
+	close(release)
+	for i := 0; i < 6; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("transactions ran in order %v, want 0..5", order)
+		}
+	}
+	checkCommitted(t, addrs, "txn", []string{"f0", "f1", "f2", "f3", "f4", "f5"}, 3)
 }
