@@ -79,16 +79,10 @@ type AddPartitionsToTxnResponse struct {
 }
 
 // AddPartitionsToTxnTopicResponse is the result for one topic.
-type AddPartitionsToTxnTopicResponse struct {
-	Name       string
-	Partitions []AddPartitionsToTxnPartitionResponse
-}
+type AddPartitionsToTxnTopicResponse = TopicPartitionErrors
 
 // AddPartitionsToTxnPartitionResponse is the result for one partition.
-type AddPartitionsToTxnPartitionResponse struct {
-	Index     int32
-	ErrorCode int16
-}
+type AddPartitionsToTxnPartitionResponse = PartitionError
 
 // DecodeBody decodes the response body.
 func (resp *AddPartitionsToTxnResponse) DecodeBody(b []byte, version int16) error {
@@ -99,27 +93,7 @@ func (resp *AddPartitionsToTxnResponse) DecodeBody(b []byte, version int16) erro
 	r := Reader{b: b}
 	flex := version >= 3
 	resp.ThrottleTimeMs = r.Int32()
-	if n := r.nonNullArrayLen(flex, 2); n > 0 {
-		resp.Topics = make([]AddPartitionsToTxnTopicResponse, n)
-	}
-	for i := range resp.Topics {
-		t := &resp.Topics[i]
-		t.Name = r.String(flex)
-		if n := r.nonNullArrayLen(flex, 6); n > 0 {
-			t.Partitions = make([]AddPartitionsToTxnPartitionResponse, n)
-		}
-		for j := range t.Partitions {
-			p := &t.Partitions[j]
-			p.Index = r.Int32()
-			p.ErrorCode = r.Int16()
-			if flex {
-				r.SkipTaggedFields()
-			}
-		}
-		if flex {
-			r.SkipTaggedFields()
-		}
-	}
+	resp.Topics = decodeTopicPartitionErrors(&r, flex)
 	if flex {
 		r.SkipTaggedFields()
 	}
@@ -130,22 +104,7 @@ func (resp *AddPartitionsToTxnResponse) DecodeBody(b []byte, version int16) erro
 func (resp *AddPartitionsToTxnResponse) AppendBody(dst []byte, version int16) []byte {
 	flex := version >= 3
 	dst = AppendInt32(dst, resp.ThrottleTimeMs)
-	dst = AppendArrayLen(dst, len(resp.Topics), flex)
-	for i := range resp.Topics {
-		t := &resp.Topics[i]
-		dst = AppendString(dst, t.Name, flex)
-		dst = AppendArrayLen(dst, len(t.Partitions), flex)
-		for _, p := range t.Partitions {
-			dst = AppendInt32(dst, p.Index)
-			dst = AppendInt16(dst, p.ErrorCode)
-			if flex {
-				dst = AppendTaggedFields(dst)
-			}
-		}
-		if flex {
-			dst = AppendTaggedFields(dst)
-		}
-	}
+	dst = appendTopicPartitionErrors(dst, resp.Topics, flex)
 	if flex {
 		dst = AppendTaggedFields(dst)
 	}

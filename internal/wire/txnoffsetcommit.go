@@ -130,16 +130,10 @@ type TxnOffsetCommitResponse struct {
 }
 
 // TxnOffsetCommitTopicResponse is the result for one topic.
-type TxnOffsetCommitTopicResponse struct {
-	Name       string
-	Partitions []TxnOffsetCommitPartitionResponse
-}
+type TxnOffsetCommitTopicResponse = TopicPartitionErrors
 
 // TxnOffsetCommitPartitionResponse is the result for one partition.
-type TxnOffsetCommitPartitionResponse struct {
-	Index     int32
-	ErrorCode int16
-}
+type TxnOffsetCommitPartitionResponse = PartitionError
 
 // DecodeBody decodes the response body.
 func (resp *TxnOffsetCommitResponse) DecodeBody(b []byte, version int16) error {
@@ -150,27 +144,7 @@ func (resp *TxnOffsetCommitResponse) DecodeBody(b []byte, version int16) error {
 	r := Reader{b: b}
 	flex := version >= 3
 	resp.ThrottleTimeMs = r.Int32()
-	if n := r.nonNullArrayLen(flex, 2); n > 0 {
-		resp.Topics = make([]TxnOffsetCommitTopicResponse, n)
-	}
-	for i := range resp.Topics {
-		t := &resp.Topics[i]
-		t.Name = r.String(flex)
-		if n := r.nonNullArrayLen(flex, 6); n > 0 {
-			t.Partitions = make([]TxnOffsetCommitPartitionResponse, n)
-		}
-		for j := range t.Partitions {
-			p := &t.Partitions[j]
-			p.Index = r.Int32()
-			p.ErrorCode = r.Int16()
-			if flex {
-				r.SkipTaggedFields()
-			}
-		}
-		if flex {
-			r.SkipTaggedFields()
-		}
-	}
+	resp.Topics = decodeTopicPartitionErrors(&r, flex)
 	if flex {
 		r.SkipTaggedFields()
 	}
@@ -181,22 +155,7 @@ func (resp *TxnOffsetCommitResponse) DecodeBody(b []byte, version int16) error {
 func (resp *TxnOffsetCommitResponse) AppendBody(dst []byte, version int16) []byte {
 	flex := version >= 3
 	dst = AppendInt32(dst, resp.ThrottleTimeMs)
-	dst = AppendArrayLen(dst, len(resp.Topics), flex)
-	for i := range resp.Topics {
-		t := &resp.Topics[i]
-		dst = AppendString(dst, t.Name, flex)
-		dst = AppendArrayLen(dst, len(t.Partitions), flex)
-		for _, p := range t.Partitions {
-			dst = AppendInt32(dst, p.Index)
-			dst = AppendInt16(dst, p.ErrorCode)
-			if flex {
-				dst = AppendTaggedFields(dst)
-			}
-		}
-		if flex {
-			dst = AppendTaggedFields(dst)
-		}
-	}
+	dst = appendTopicPartitionErrors(dst, resp.Topics, flex)
 	if flex {
 		dst = AppendTaggedFields(dst)
 	}
