@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -233,6 +234,14 @@ func (cl *Client) request(ctx context.Context, req wire.Request) (wire.Response,
 		if !errors.As(err, &ce) || ctx.Err() != nil {
 			break
 		}
+		if cl.cfg.SASL == nil && ce.Op == "read" && c.answered.Load() <= 1 {
+			// The broker hung up on the first request after ApiVersions:
+			// the usual answer of a SASL listener to a client that did not
+			// authenticate. Ask it; that cannot be fixed by retrying.
+			if aerr := cl.saslRequired(ctx, c.addr); aerr != nil {
+				return nil, 0, aerr
+			}
+		}
 	}
 	return nil, 0, lastErr
 }
@@ -328,4 +337,24 @@ func (cl *Client) controllerRequest(ctx context.Context, req wire.Request) (wire
 		}
 	}
 	return cl.request(ctx, req)
+}
+
+// saslRequired probes addr with a SaslHandshake on a new connection and
+// returns an *AuthError if the listener expects SASL authentication.
+func (cl *Client) saslRequired(ctx context.Context, addr string) error {
+	cfg := cl.cfg
+	c, err := dialConn(ctx, &cfg, -1, addr)
+	if err != nil {
+		return nil
+	}
+	defer c.close(&ConnError{Addr: addr, Op: "closed", Err: errors.New("SASL probe done")})
+	resp, _, err := c.do(ctx, &wire.SaslHandshakeRequest{Mechanism: string(SASLPlain)})
+	if err != nil {
+		return nil
+	}
+	r := resp.(*wire.SaslHandshakeResponse)
+	if r.ErrorCode != 0 && r.ErrorCode != 33 { // NONE, UNSUPPORTED_SASL_MECHANISM: a SASL listener
+		return nil
+	}
+	return &AuthError{Addr: addr, Mechanism: "(none configured)", Reason: fmt.Sprintf("the listener requires SASL authentication (it enables: %s); set ClientConfig.SASL", strings.Join(r.Mechanisms, ", "))}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kafkawasm/kafkawasm/internal/wire"
@@ -89,6 +90,8 @@ type conn struct {
 	err     error // non-nil once the conn is dead
 	readErr chan struct{}
 	expires time.Time // zero, or when the SASL session ends (set before use)
+
+	answered atomic.Int64 // responses decoded so far
 }
 
 // dialConn connects, does the TLS handshake, negotiates API versions and
@@ -336,6 +339,7 @@ func (c *conn) readLoop() {
 			c.close(cerr)
 			return
 		}
+		c.answered.Add(1)
 		cl.done(cl.resp, nil)
 	}
 }

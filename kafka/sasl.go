@@ -51,6 +51,9 @@ func (e *AuthError) Error() string {
 	if e.Mechanism == "" {
 		return fmt.Sprintf("kafka: TLS authentication with %s failed: %s", e.Addr, e.Reason)
 	}
+	if e.User == "" {
+		return fmt.Sprintf("kafka: SASL %s authentication to %s failed: %s", e.Mechanism, e.Addr, e.Reason)
+	}
 	return fmt.Sprintf("kafka: SASL %s authentication of user %q to %s failed: %s", e.Mechanism, e.User, e.Addr, e.Reason)
 }
 

@@ -126,6 +126,7 @@ func TestSecurityRealBrokerRefusals(t *testing.T) {
 		{"SCRAM unknown user", sec.SASLPlaintext, nil, sasl(kafka.SASLScramSHA512, "mallory", sec.Password), []string{`"mallory"`}},
 		{"mechanism not enabled", sec.SASLSSL, trusted(), sasl(kafka.SASLScramSHA256, sec.User, sec.Password), []string{"does not enable mechanism SCRAM-SHA-256", "SCRAM-SHA-512"}},
 		{"SASL client to plaintext listener", sec.Bootstrap, nil, sasl(kafka.SASLPlain, sec.User, sec.Password), []string{"does not use SASL"}},
+		{"client without SASL to SASL_PLAINTEXT listener", sec.SASLPlaintext, nil, nil, []string{"requires SASL", "PLAIN"}},
 		{"untrusted server certificate", sec.SSL, untrusted, nil, []string{"does not verify", "unknown authority"}},
 		{"system roots", sec.SSL, &tls.Config{}, nil, []string{"does not verify", "unknown authority"}},
 		{"expired server certificate", sec.SSLExpired, trusted(), nil, []string{"does not verify", "expired"}},
