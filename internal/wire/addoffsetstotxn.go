@@ -55,25 +55,10 @@ type AddOffsetsToTxnResponse struct {
 
 // DecodeBody decodes the response body.
 func (resp *AddOffsetsToTxnResponse) DecodeBody(b []byte, version int16) error {
-	if err := checkVersion("AddOffsetsToTxnResponse", version, 0, 4); err != nil {
-		return err
-	}
-	*resp = AddOffsetsToTxnResponse{}
-	r := Reader{b: b}
-	resp.ThrottleTimeMs = r.Int32()
-	resp.ErrorCode = r.Int16()
-	if version >= 3 {
-		r.SkipTaggedFields()
-	}
-	return r.done("AddOffsetsToTxnResponse", version)
+	return decodeThrottleError("AddOffsetsToTxnResponse", b, version, 4, &resp.ThrottleTimeMs, &resp.ErrorCode)
 }
 
 // AppendBody appends the response body, as a broker would.
 func (resp *AddOffsetsToTxnResponse) AppendBody(dst []byte, version int16) []byte {
-	dst = AppendInt32(dst, resp.ThrottleTimeMs)
-	dst = AppendInt16(dst, resp.ErrorCode)
-	if version >= 3 {
-		dst = AppendTaggedFields(dst)
-	}
-	return dst
+	return appendThrottleError(dst, version, resp.ThrottleTimeMs, resp.ErrorCode)
 }

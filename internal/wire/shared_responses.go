@@ -60,3 +60,29 @@ func appendTopicPartitionErrors(dst []byte, topics []TopicPartitionErrors, flex 
 	}
 	return dst
 }
+
+// decodeThrottleError decodes the body shared by responses that carry only
+// a throttle time and an error code (AddOffsetsToTxn, EndTxn up to v4),
+// flexible from v3.
+func decodeThrottleError(name string, b []byte, version, maxVersion int16, throttle *int32, code *int16) error {
+	if err := checkVersion(name, version, 0, maxVersion); err != nil {
+		return err
+	}
+	r := Reader{b: b}
+	*throttle = r.Int32()
+	*code = r.Int16()
+	if version >= 3 {
+		r.SkipTaggedFields()
+	}
+	return r.done(name, version)
+}
+
+// appendThrottleError is decodeThrottleError's encoder.
+func appendThrottleError(dst []byte, version int16, throttle int32, code int16) []byte {
+	dst = AppendInt32(dst, throttle)
+	dst = AppendInt16(dst, code)
+	if version >= 3 {
+		dst = AppendTaggedFields(dst)
+	}
+	return dst
+}
