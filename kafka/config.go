@@ -143,6 +143,10 @@ type ClientConfig struct {
 	Logger *slog.Logger
 	// Dial, when non-nil, replaces net.Dialer.DialContext (tests, proxies).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// requestHook, set by tests only, sees the API key and version of
+	// every request a connection writes, from the writing goroutine.
+	requestHook func(key, version int16)
 }
 
 func (c ClientConfig) withDefaults() (ClientConfig, error) {

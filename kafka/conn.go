@@ -82,6 +82,10 @@ type conn struct {
 	clientID string
 	nc       net.Conn
 	versions map[int16]wire.VersionRange // fixed after dial
+	// txnVersion is the cluster's finalized transaction.version feature
+	// level as this broker reported it at dial (0 when it reports none);
+	// 2 or more enables transactions V2 (KIP-890 part 2). Fixed after dial.
+	txnVersion int16
 
 	wmu     sync.Mutex // guards corr, queue, buf, err and writes to nc
 	corr    int32
@@ -92,6 +96,8 @@ type conn struct {
 	expires time.Time // zero, or when the SASL session ends (set before use)
 
 	answered atomic.Int64 // responses decoded so far
+
+	hook func(key, version int16) // ClientConfig.requestHook
 }
 
 // dialConn connects, does the TLS handshake, negotiates API versions and
@@ -112,7 +118,7 @@ func dialConn(ctx context.Context, cfg *ClientConfig, nodeID int32, addr string)
 		}
 		nc = tconn
 	}
-	c := &conn{addr: addr, nodeID: nodeID, clientID: cfg.ClientID, nc: nc, readErr: make(chan struct{})}
+	c := &conn{addr: addr, nodeID: nodeID, clientID: cfg.ClientID, nc: nc, readErr: make(chan struct{}), hook: cfg.requestHook}
 	go c.readLoop()
 	if err := c.negotiate(ctx); err != nil {
 		c.close(err)
@@ -146,6 +152,9 @@ func (c *conn) negotiate(ctx context.Context) error {
 			return &ConnError{Addr: c.addr, Op: "api versions", Err: errorFromCode(r.ErrorCode, nil)}
 		}
 		c.versions = r.Versions()
+		if r.FinalizedFeaturesEpoch >= 0 {
+			c.txnVersion, _ = r.FinalizedMaxLevel("transaction.version")
+		}
 		return nil
 	}
 	return &ConnError{Addr: c.addr, Op: "api versions", Err: errors.New("broker refused every ApiVersions version")}
@@ -213,6 +222,9 @@ func (c *conn) sendOpt(req wire.Request, v int16, timeout time.Duration, noRespo
 	}
 	c.corr++
 	corr := c.corr
+	if c.hook != nil {
+		c.hook(req.Key(), v)
+	}
 	c.buf = wire.AppendRequest(c.buf[:0], req, v, corr, c.clientID)
 	var cl *call
 	if !noResponse {

@@ -92,7 +92,7 @@ func (p *Producer) initProducerID(ctx context.Context, pid int64, epoch int16) (
 		var resp wire.Response
 		var err error
 		if p.txn != nil {
-			resp, err = p.txn.coordinatorRequest(ctx, req, func(r wire.Response) int16 { return r.(*wire.InitProducerIDResponse).ErrorCode })
+			resp, err = p.txn.coordinatorRequest(ctx, req, 0, func(r wire.Response) int16 { return r.(*wire.InitProducerIDResponse).ErrorCode })
 		} else {
 			resp, _, err = p.cl.request(ctx, req)
 		}

@@ -371,9 +371,10 @@ func (s *sink) produce(c *conn, batches []*batch) {
 		limit = 12
 	}
 	if p.txn != nil {
-		// v12+ tells the broker we add partitions implicitly (KIP-890
-		// transactions v2); we send AddPartitionsToTxn instead.
-		limit = 11
+		// v12+ tells the broker to add the partitions to the transaction
+		// implicitly (transactions V2); a V1 transaction sends
+		// AddPartitionsToTxn instead and must stay at v11.
+		limit = min(limit, p.txn.produceVersionLimit())
 		id := p.cfg.TransactionalID
 		req.TransactionalID = &id
 	}

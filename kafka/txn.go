@@ -15,11 +15,23 @@ import (
 // once the transaction commits.
 //
 // The coordinator is found with FindCoordinator; InitProducerId fences older
-// instances with the same transactional id. Before the first batch for a
-// partition is sent in a transaction, the partition is added with
-// AddPartitionsToTxn (batched over all partitions waiting). Commit flushes
-// every record and sends EndTxn; abort drops unsent records, waits for
-// in-flight ones and sends EndTxn(abort).
+// instances with the same transactional id. Commit flushes every record and
+// sends EndTxn; abort drops unsent records, waits for in-flight ones and
+// sends EndTxn(abort).
+//
+// Each transaction runs in one of two protocols, chosen when it begins:
+//   - V1 (KIP-98): before the first batch for a partition is sent, the
+//     partition is added with AddPartitionsToTxn (batched over all
+//     partitions waiting); SendOffsets sends AddOffsetsToTxn, then
+//     TxnOffsetCommit (at most v4); EndTxn is at most v4; Produce at most
+//     v11. The epoch stays the same from one transaction to the next.
+//   - V2 (KIP-890 part 2), when the cluster's finalized transaction.version
+//     feature is 2 or more and the coordinator speaks EndTxn v5: Produce v12+
+//     adds partitions implicitly (no AddPartitionsToTxn), TxnOffsetCommit v5
+//     adds the group implicitly (no AddOffsetsToTxn), and every EndTxn (v5)
+//     bumps the epoch: its response carries the producer id and epoch for
+//     the next transaction, and sequences restart at 0. A late write from a
+//     previous transaction then carries an old epoch and is fenced.
 
 // TxnAbortableError reports that the current transaction cannot commit
 // (a record failed, or the producer's sequence state was lost): abort it
@@ -116,6 +128,9 @@ type txnManager struct {
 	adding    bool
 	abortable error
 	coord     *brokerHandle
+	v2        bool // the open (or last) transaction uses transactions V2
+	touched   bool // the open transaction has partitions or offsets: EndTxn is due
+	forceV1   bool // tests: never use V2
 
 	queue fifo // serializes Transaction calls in arrival order
 }
@@ -141,6 +156,11 @@ func (t *txnManager) canSend(pt *partition) bool {
 		return false // records outside a transaction are refused at Send
 	}
 	if t.added[pt] {
+		return true
+	}
+	if t.v2 { // the broker adds the partition when the Produce arrives
+		t.added[pt] = true
+		t.touched = true
 		return true
 	}
 	if !t.pending[pt] {
@@ -179,7 +199,7 @@ func (t *txnManager) addPartitions() {
 			req.Topics = append(req.Topics, wire.AddPartitionsToTxnTopic{Name: name, Partitions: idx})
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.TransactionTimeout)
-		resp, err := t.coordinatorRequest(ctx, req, func(r wire.Response) int16 {
+		resp, err := t.coordinatorRequest(ctx, req, 0, func(r wire.Response) int16 {
 			// Retry the whole request while any partition has a retriable code.
 			for _, tr := range r.(*wire.AddPartitionsToTxnResponse).Topics {
 				for _, pr := range tr.Partitions {
@@ -204,6 +224,7 @@ func (t *txnManager) addPartitions() {
 							switch {
 							case pr.ErrorCode == 0:
 								t.added[pt] = true
+								t.touched = true
 							case failed != nil:
 							case pr.ErrorCode == 90 || pr.ErrorCode == 47:
 								failed = &ProducerFencedError{TransactionalID: t.id, Cause: errorFromCode(pr.ErrorCode, nil)}
@@ -258,9 +279,13 @@ func txnRetriableCode(code int16) bool {
 // first, and retries (with backoff, until ctx ends) connection errors and
 // the retriable codes that code extracts from the response. Fencing codes
 // become *ProducerFencedError; other non-zero codes are returned as the
-// response for the caller to judge.
-func (t *txnManager) coordinatorRequest(ctx context.Context, req wire.Request, code func(wire.Response) int16) (wire.Response, error) {
+// response for the caller to judge. A maxVersion above 0 caps the version
+// sent.
+func (t *txnManager) coordinatorRequest(ctx context.Context, req wire.Request, maxVersion int16, code func(wire.Response) int16) (wire.Response, error) {
 	p := t.p
+	if maxVersion > 0 {
+		req = versionCap{req, maxVersion}
+	}
 	// CONCURRENT_TRANSACTIONS is usual right after the previous EndTxn,
 	// while the coordinator writes its markers: retry soon.
 	backoff := 5 * time.Millisecond
@@ -362,6 +387,7 @@ func (p *Producer) BeginTransaction(ctx context.Context) error {
 	if fatal != nil {
 		return fatal
 	}
+	v2 := t.useTxnV2(ctx)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.state != txnReady {
@@ -370,9 +396,49 @@ func (p *Producer) BeginTransaction(ctx context.Context) error {
 	t.state = txnInProgress
 	t.started = time.Now()
 	t.abortable = nil
+	t.touched = false
+	t.v2 = v2
 	clear(t.added)
 	return nil
 }
+
+// useTxnV2 reports whether a transaction beginning now uses transactions V2:
+// the cluster finalized transaction.version 2 or more and the coordinator
+// speaks the V2 versions. If the coordinator cannot be reached, the last
+// transaction's choice stands (the feature level is cluster-wide).
+func (t *txnManager) useTxnV2(ctx context.Context) bool {
+	t.mu.Lock()
+	last, force := t.v2, t.forceV1
+	t.mu.Unlock()
+	if force {
+		return false
+	}
+	c, err := t.coordinatorConn(ctx)
+	if err != nil {
+		return last
+	}
+	return c.txnVersion >= 2 && c.versions[wire.KeyProduce].Max >= 12 &&
+		c.versions[wire.KeyEndTxn].Max >= 5 && c.versions[wire.KeyTxnOffsetCommit].Max >= 5
+}
+
+// produceVersionLimit is the highest Produce version a request of the
+// current transaction may use: v12+ means "add the partitions implicitly".
+func (t *txnManager) produceVersionLimit() int16 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.v2 {
+		return 13
+	}
+	return 11
+}
+
+// versionCap caps the version negotiated for a request.
+type versionCap struct {
+	wire.Request
+	max int16
+}
+
+func (v versionCap) MaxVersion() int16 { return min(v.Request.MaxVersion(), v.max) }
 
 // CommitTransaction flushes every record of the transaction and commits it.
 // If a record failed, it returns a *TxnAbortableError and the transaction
@@ -426,7 +492,7 @@ func (p *Producer) endTxn(ctx context.Context, commit bool) error {
 	}
 	t.mu.Lock()
 	abortable := t.abortable
-	anyAdded := len(t.added) > 0
+	touched, v2 := t.touched, t.v2
 	t.mu.Unlock()
 	if commit && abortable != nil {
 		restore()
@@ -440,10 +506,14 @@ func (p *Producer) endTxn(ctx context.Context, commit bool) error {
 		restore()
 		return fatal
 	}
-	if anyAdded && !resetting {
+	if touched && !resetting {
 		pid, epoch, _ := p.producerIDAny()
 		req := &wire.EndTxnRequest{TransactionalID: t.id, ProducerID: pid, ProducerEpoch: epoch, Committed: commit}
-		resp, err := t.coordinatorRequest(ctx, req, func(r wire.Response) int16 { return r.(*wire.EndTxnResponse).ErrorCode })
+		maxVersion := int16(4)
+		if v2 {
+			maxVersion = 0
+		}
+		resp, err := t.coordinatorRequest(ctx, req, maxVersion, func(r wire.Response) int16 { return r.(*wire.EndTxnResponse).ErrorCode })
 		var fe *ProducerFencedError
 		if err != nil && !commit && errors.As(err, &fe) {
 			// The coordinator may have aborted the transaction itself
@@ -467,6 +537,11 @@ func (p *Producer) endTxn(ctx context.Context, commit bool) error {
 				return &InvalidTxnStateError{Op: op, State: "rejected by the coordinator"}
 			}
 			return fmt.Errorf("kafka: %s: %w", op, errorFromCode(ec, nil))
+		}
+		if r, ok := resp.(*wire.EndTxnResponse); ok && v2 && r.ProducerID >= 0 && r.ProducerEpoch >= 0 {
+			// V2: the coordinator bumped the epoch (or, at the end of the
+			// epoch range, gave a new producer id) for the next transaction.
+			p.adoptProducerID(r.ProducerID, r.ProducerEpoch)
 		}
 	} else if resetting {
 		// The epoch bump aborts the transaction on the coordinator; wait
@@ -548,24 +623,39 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, group GroupMeta
 		group.GenerationID = -1
 	}
 	pid, epoch, _ := p.producerIDAny()
-	add := &wire.AddOffsetsToTxnRequest{TransactionalID: t.id, ProducerID: pid, ProducerEpoch: epoch, GroupID: group.GroupID}
-	resp, err := t.coordinatorRequest(ctx, add, func(r wire.Response) int16 { return r.(*wire.AddOffsetsToTxnResponse).ErrorCode })
-	if err != nil {
-		return err
+	t.mu.Lock()
+	v2 := t.v2
+	t.mu.Unlock()
+	if !v2 {
+		// V1: the group joins the transaction first. (V2's TxnOffsetCommit
+		// v5 adds it implicitly.)
+		add := &wire.AddOffsetsToTxnRequest{TransactionalID: t.id, ProducerID: pid, ProducerEpoch: epoch, GroupID: group.GroupID}
+		resp, err := t.coordinatorRequest(ctx, add, 0, func(r wire.Response) int16 { return r.(*wire.AddOffsetsToTxnResponse).ErrorCode })
+		if err != nil {
+			return err
+		}
+		if ec := resp.(*wire.AddOffsetsToTxnResponse).ErrorCode; ec != 0 {
+			err := fmt.Errorf("kafka: AddOffsetsToTxn: %w", errorFromCode(ec, nil))
+			t.setAbortable(err)
+			return err
+		}
 	}
-	if ec := resp.(*wire.AddOffsetsToTxnResponse).ErrorCode; ec != 0 {
-		err := fmt.Errorf("kafka: AddOffsetsToTxn: %w", errorFromCode(ec, nil))
-		t.setAbortable(err)
-		return err
-	}
-	commit := &wire.TxnOffsetCommitRequest{TransactionalID: t.id, GroupID: group.GroupID, ProducerID: pid, ProducerEpoch: epoch,
+	t.mu.Lock()
+	t.touched = true
+	t.mu.Unlock()
+	var commit wire.Request
+	req := &wire.TxnOffsetCommitRequest{TransactionalID: t.id, GroupID: group.GroupID, ProducerID: pid, ProducerEpoch: epoch,
 		GenerationID: group.GenerationID, MemberID: group.MemberID, GroupInstanceID: group.GroupInstanceID}
 	for topic, parts := range offsets {
 		tt := wire.TxnOffsetCommitTopic{Name: topic}
 		for part, off := range parts {
 			tt.Partitions = append(tt.Partitions, wire.TxnOffsetCommitPartition{Index: part, CommittedOffset: off, CommittedLeaderEpoch: -1})
 		}
-		commit.Topics = append(commit.Topics, tt)
+		req.Topics = append(req.Topics, tt)
+	}
+	commit = req
+	if !v2 {
+		commit = versionCap{req, 4}
 	}
 	backoff := 20 * time.Millisecond
 	for {
@@ -720,14 +810,22 @@ func (p *Producer) recoverEpoch(ctx context.Context, pid int64, epoch int16) err
 	if err != nil {
 		return err
 	}
+	p.adoptProducerID(npid, nepoch)
+	p.cl.cfg.Logger.Info("kafka: transaction was aborted by the coordinator; recovered with a new epoch", "producer_id", npid, "epoch", nepoch)
+	return nil
+}
+
+// adoptProducerID switches to a new producer id and epoch between
+// transactions (nothing is in flight) and restarts every partition's
+// sequence at 0, as the broker expects after an epoch change.
+func (p *Producer) adoptProducerID(pid int64, epoch int16) {
 	for _, pt := range p.allPartitions() {
 		pt.mu.Lock()
 		pt.nextSeq, pt.expectSeq, pt.seqConfirmed = 0, 0, false
 		pt.mu.Unlock()
 	}
 	p.idem.mu.Lock()
-	p.idem.pid, p.idem.epoch = npid, nepoch
+	p.idem.pid, p.idem.epoch = pid, epoch
 	p.idem.mu.Unlock()
-	p.cl.cfg.Logger.Info("kafka: transaction was aborted by the coordinator; recovered with a new epoch", "producer_id", npid, "epoch", nepoch)
-	return nil
+	p.cl.cfg.Logger.Debug("kafka: producer id and epoch for the next transaction", "producer_id", pid, "epoch", epoch)
 }

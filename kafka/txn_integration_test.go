@@ -16,13 +16,106 @@ import (
 )
 
 // TestRealBrokerTransactions commits 10 and aborts 10 transactions of 1,000
-// records over 6 partitions; read_committed readers (franz-go and kcat)
-// must see exactly the committed ones.
+// records over 6 partitions, with transactions V2 (KIP-890, the default
+// against Kafka 4.x) and forced V1; read_committed readers (franz-go and
+// kcat) must see exactly the committed ones. The requests on the wire and
+// the epoch after each transaction show which protocol ran.
 func TestRealBrokerTransactions(t *testing.T) {
+	for _, v2 := range []bool{true, false} {
+		t.Run(txnProtoName(v2), func(t *testing.T) { testRealBrokerTransactions(t, v2) })
+	}
+}
+
+func txnProtoName(v2 bool) string {
+	if v2 {
+		return "v2"
+	}
+	return "v1"
+}
+
+// protoLog counts the requests a client writes, by API key and version.
+type protoLog struct {
+	mu sync.Mutex
+	n  map[[2]int16]int
+}
+
+func (l *protoLog) hook(key, version int16) {
+	l.mu.Lock()
+	if l.n == nil {
+		l.n = map[[2]int16]int{}
+	}
+	l.n[[2]int16{key, version}]++
+	l.mu.Unlock()
+}
+
+// count returns how many requests of key had a version in [lo, hi].
+func (l *protoLog) count(key, lo, hi int16) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for kv, c := range l.n {
+		if kv[0] == key && kv[1] >= lo && kv[1] <= hi {
+			n += c
+		}
+	}
+	return n
+}
+
+// API keys of the transactional requests.
+const (
+	keyProduce, keyAddPartitionsToTxn, keyAddOffsetsToTxn, keyEndTxn, keyTxnOffsetCommit = 0, 24, 25, 26, 28
+)
+
+// checkTxnProtocol checks that only the requests and versions of one
+// transaction protocol were used.
+func checkTxnProtocol(t *testing.T, l *protoLog, v2, offsets bool) {
+	t.Helper()
+	type rule struct {
+		what   string
+		key    int16
+		lo, hi int16
+		want   func(int) bool
+	}
+	none, some := func(n int) bool { return n == 0 }, func(n int) bool { return n > 0 }
+	rules := []rule{
+		{"Produce v12+", keyProduce, 12, 99, some},
+		{"Produce below v12", keyProduce, 0, 11, none},
+		{"AddPartitionsToTxn", keyAddPartitionsToTxn, 0, 99, none},
+		{"AddOffsetsToTxn", keyAddOffsetsToTxn, 0, 99, none},
+		{"EndTxn v5", keyEndTxn, 5, 99, some},
+		{"EndTxn below v5", keyEndTxn, 0, 4, none},
+	}
+	if offsets {
+		rules = append(rules, rule{"TxnOffsetCommit v5", keyTxnOffsetCommit, 5, 99, some}, rule{"TxnOffsetCommit below v5", keyTxnOffsetCommit, 0, 4, none})
+	}
+	if !v2 {
+		rules = []rule{
+			{"Produce v12+", keyProduce, 12, 99, none},
+			{"Produce up to v11", keyProduce, 0, 11, some},
+			{"AddPartitionsToTxn", keyAddPartitionsToTxn, 0, 99, some},
+			{"EndTxn v5", keyEndTxn, 5, 99, none},
+			{"EndTxn up to v4", keyEndTxn, 0, 4, some},
+		}
+		if offsets {
+			rules = append(rules, rule{"AddOffsetsToTxn", keyAddOffsetsToTxn, 0, 99, some},
+				rule{"TxnOffsetCommit v5", keyTxnOffsetCommit, 5, 99, none}, rule{"TxnOffsetCommit up to v4", keyTxnOffsetCommit, 0, 4, some})
+		}
+	}
+	for _, r := range rules {
+		if n := l.count(r.key, r.lo, r.hi); !r.want(n) {
+			t.Errorf("transactions %s: %d %s requests", txnProtoName(v2), n, r.what)
+		}
+	}
+}
+
+func testRealBrokerTransactions(t *testing.T, v2 bool) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.TopicName(t, "txn")
 	testkafka.CreateTopic(t, brokers, topic, 6, nil)
-	cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: brokers})
+	var log protoLog
+	ccfg := kafka.ClientConfig{Brokers: brokers}
+	kafka.SetRequestHookForTest(&ccfg, log.hook)
+	cl, err := kafka.NewClient(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,9 +124,14 @@ func TestRealBrokerTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !v2 {
+		kafka.ForceTxnV1ForTest(p)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var committed []string
+	var lastPID int64
+	var lastEpoch int16
 	for i := 0; i < 20; i++ {
 		name := fmt.Sprint("txn", i)
 		abort := i%2 == 1
@@ -52,8 +150,17 @@ func TestRealBrokerTransactions(t *testing.T) {
 		if !abort {
 			committed = append(committed, name)
 		}
+		// V2 bumps the epoch at every EndTxn, V1 keeps it.
+		pid, epoch := kafka.ProducerIDForTest(p)
+		if i > 0 {
+			if want := lastEpoch + int16(txnBool(v2)); pid != lastPID || epoch != want {
+				t.Fatalf("after transaction %d: producer %d epoch %d, want producer %d epoch %d", i, pid, epoch, lastPID, want)
+			}
+		}
+		lastPID, lastEpoch = pid, epoch
 	}
 	p.Close(ctx)
+	checkTxnProtocol(t, &log, v2, false)
 	checkCommitted(t, brokers, topic, committed, 1000)
 	kc := testkafka.ReadAllKcat(t, brokers[0], topic, 10*1000, "-X", "isolation.level=read_committed")
 	if len(kc) != 10*1000 {
@@ -78,10 +185,23 @@ func TestRealBrokerTransactions(t *testing.T) {
 
 var errAbortOnPurpose = fmt.Errorf("abort on purpose")
 
+func txnBool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // TestRealBrokerConsumeTransformProduce consumes an input topic with a
 // group, writes upper-cased copies in transactions together with the
 // group's offsets, and checks the committed offsets match what was read.
 func TestRealBrokerConsumeTransformProduce(t *testing.T) {
+	for _, v2 := range []bool{true, false} {
+		t.Run(txnProtoName(v2), func(t *testing.T) { testRealBrokerConsumeTransformProduce(t, v2) })
+	}
+}
+
+func testRealBrokerConsumeTransformProduce(t *testing.T, v2 bool) {
 	brokers := testkafka.Brokers(t)
 	in := testkafka.TopicName(t, "ctp-in")
 	out := testkafka.TopicName(t, "ctp-out")
@@ -98,7 +218,10 @@ func TestRealBrokerConsumeTransformProduce(t *testing.T) {
 	group := "ctp-" + in
 	consumer := testkafka.NewClient(t, brokers, kgo.ConsumeTopics(in), kgo.ConsumerGroup(group),
 		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
-	cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: brokers})
+	var log protoLog
+	ccfg := kafka.ClientConfig{Brokers: brokers}
+	kafka.SetRequestHookForTest(&ccfg, log.hook)
+	cl, err := kafka.NewClient(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +229,9 @@ func TestRealBrokerConsumeTransformProduce(t *testing.T) {
 	p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: "ctp-" + out})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !v2 {
+		kafka.ForceTxnV1ForTest(p)
 	}
 	read := 0
 	next := map[int32]int64{}
@@ -140,6 +266,7 @@ func TestRealBrokerConsumeTransformProduce(t *testing.T) {
 	}
 	p.Close(ctx)
 	consumer.Close()
+	checkTxnProtocol(t, &log, v2, true)
 	got := testkafka.CommittedOffsets(t, brokers, group)
 	for part, off := range next {
 		if got[in][part] != off {

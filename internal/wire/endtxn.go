@@ -1,9 +1,10 @@
 package wire
 
-// EndTxnRequest is EndTxn (API key 26), versions 0 to 4. Version 3 is the
-// first flexible version. Version 5 (transactions V2, KIP-890 part 2: the
-// coordinator bumps the epoch on every EndTxn and returns it) is not
-// implemented, so Negotiate never picks it.
+// EndTxnRequest is EndTxn (API key 26), versions 0 to 5. Version 3 is the
+// first flexible version. Version 5 is transactions V2 (KIP-890 part 2): the
+// coordinator bumps the producer epoch on every EndTxn and returns the new
+// producer id and epoch in the response; a client sends it only when the
+// cluster's transaction.version feature is 2 or more.
 type EndTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
@@ -13,7 +14,7 @@ type EndTxnRequest struct {
 
 func (*EndTxnRequest) Key() int16                  { return KeyEndTxn }
 func (*EndTxnRequest) MinVersion() int16           { return 0 }
-func (*EndTxnRequest) MaxVersion() int16           { return 4 }
+func (*EndTxnRequest) MaxVersion() int16           { return 5 }
 func (*EndTxnRequest) Flexible(version int16) bool { return version >= 3 }
 func (*EndTxnRequest) NewResponse() Response       { return new(EndTxnResponse) }
 
@@ -32,7 +33,7 @@ func (r *EndTxnRequest) AppendBody(dst []byte, version int16) []byte {
 
 // DecodeBody decodes a request body, as a broker would.
 func (r *EndTxnRequest) DecodeBody(b []byte, version int16) error {
-	if err := checkVersion("EndTxnRequest", version, 0, 4); err != nil {
+	if err := checkVersion("EndTxnRequest", version, 0, 5); err != nil {
 		return err
 	}
 	*r = EndTxnRequest{}
@@ -52,14 +53,36 @@ func (r *EndTxnRequest) DecodeBody(b []byte, version int16) error {
 type EndTxnResponse struct {
 	ThrottleTimeMs int32
 	ErrorCode      int16
+	ProducerID     int64 // v5+: the producer id for the next transaction; -1 before v5
+	ProducerEpoch  int16 // v5+: the (bumped) epoch for the next transaction; -1 before v5
 }
 
 // DecodeBody decodes the response body.
 func (resp *EndTxnResponse) DecodeBody(b []byte, version int16) error {
-	return decodeThrottleError("EndTxnResponse", b, version, 4, &resp.ThrottleTimeMs, &resp.ErrorCode)
+	if version < 5 {
+		resp.ProducerID, resp.ProducerEpoch = -1, -1
+		return decodeThrottleError("EndTxnResponse", b, version, 4, &resp.ThrottleTimeMs, &resp.ErrorCode)
+	}
+	if err := checkVersion("EndTxnResponse", version, 0, 5); err != nil {
+		return err
+	}
+	r := Reader{b: b}
+	resp.ThrottleTimeMs = r.Int32()
+	resp.ErrorCode = r.Int16()
+	resp.ProducerID = r.Int64()
+	resp.ProducerEpoch = r.Int16()
+	r.SkipTaggedFields()
+	return r.done("EndTxnResponse", version)
 }
 
 // AppendBody appends the response body, as a broker would.
 func (resp *EndTxnResponse) AppendBody(dst []byte, version int16) []byte {
-	return appendThrottleError(dst, version, resp.ThrottleTimeMs, resp.ErrorCode)
+	if version < 5 {
+		return appendThrottleError(dst, version, resp.ThrottleTimeMs, resp.ErrorCode)
+	}
+	dst = AppendInt32(dst, resp.ThrottleTimeMs)
+	dst = AppendInt16(dst, resp.ErrorCode)
+	dst = AppendInt64(dst, resp.ProducerID)
+	dst = AppendInt16(dst, resp.ProducerEpoch)
+	return AppendTaggedFields(dst)
 }

@@ -193,7 +193,7 @@ func toKmsgResponse(r respMsg) kmsg.Response {
 	case *wire.AddOffsetsToTxnResponse:
 		return &kmsg.AddOffsetsToTxnResponse{ThrottleMillis: r.ThrottleTimeMs, ErrorCode: r.ErrorCode}
 	case *wire.EndTxnResponse:
-		return &kmsg.EndTxnResponse{ThrottleMillis: r.ThrottleTimeMs, ErrorCode: r.ErrorCode}
+		return &kmsg.EndTxnResponse{ThrottleMillis: r.ThrottleTimeMs, ErrorCode: r.ErrorCode, ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch}
 	case *wire.TxnOffsetCommitResponse:
 		return &kmsg.TxnOffsetCommitResponse{
 			ThrottleMillis: r.ThrottleTimeMs,

@@ -329,8 +329,12 @@ func endTxnRequests(int16) []reqMsg {
 	}
 }
 
-func endTxnResponses(int16) []respMsg {
-	return []respMsg{&wire.EndTxnResponse{ThrottleTimeMs: 5, ErrorCode: 51}}
+func endTxnResponses(v int16) []respMsg {
+	if v < 5 { // no producer id and epoch: they decode as -1
+		return []respMsg{&wire.EndTxnResponse{ThrottleTimeMs: 5, ErrorCode: 51, ProducerID: -1, ProducerEpoch: -1}}
+	}
+	return []respMsg{&wire.EndTxnResponse{ThrottleTimeMs: 5, ErrorCode: 51, ProducerID: -1, ProducerEpoch: -1},
+		&wire.EndTxnResponse{ProducerID: 4000, ProducerEpoch: 8}}
 }
 
 func txnOffsetCommitRequests(v int16) []reqMsg {

@@ -19,8 +19,9 @@ import (
 
 // newerThanShared lists the APIs whose highest version we implement is
 // newer than the shared specs (a snapshot older than Kafka 4.0): Produce v12
-// and v13 come from Kafka 4.x. Those versions are checked against kmsg only.
-var newerThanShared = map[string]int16{"Produce": 13}
+// and v13 and TxnOffsetCommit v5 come from Kafka 4.x. Those versions are
+// checked against kmsg only.
+var newerThanShared = map[string]int16{"Produce": 13, "TxnOffsetCommit": 5}
 
 func specDir(t *testing.T) string {
 	t.Helper()

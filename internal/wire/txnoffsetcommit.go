@@ -1,9 +1,12 @@
 package wire
 
-// TxnOffsetCommitRequest is TxnOffsetCommit (API key 28), versions 0 to 4.
+// TxnOffsetCommitRequest is TxnOffsetCommit (API key 28), versions 0 to 5.
 // Version 2 adds CommittedLeaderEpoch, 3 is the first flexible version and
-// adds the consumer group member fields (KIP-447). Version 5 (transactions
-// V2) is not implemented.
+// adds the consumer group member fields (KIP-447). Version 5 has version 4's
+// layout; it tells the broker that the request also adds the group to the
+// transaction (transactions V2, KIP-890 part 2), so a client sends it only
+// when the cluster's transaction.version feature is 2 or more, and then
+// skips AddOffsetsToTxn.
 type TxnOffsetCommitRequest struct {
 	TransactionalID string
 	GroupID         string
@@ -31,7 +34,7 @@ type TxnOffsetCommitPartition struct {
 
 func (*TxnOffsetCommitRequest) Key() int16                  { return KeyTxnOffsetCommit }
 func (*TxnOffsetCommitRequest) MinVersion() int16           { return 0 }
-func (*TxnOffsetCommitRequest) MaxVersion() int16           { return 4 }
+func (*TxnOffsetCommitRequest) MaxVersion() int16           { return 5 }
 func (*TxnOffsetCommitRequest) Flexible(version int16) bool { return version >= 3 }
 func (*TxnOffsetCommitRequest) NewResponse() Response       { return new(TxnOffsetCommitResponse) }
 
@@ -76,7 +79,7 @@ func (r *TxnOffsetCommitRequest) AppendBody(dst []byte, version int16) []byte {
 
 // DecodeBody decodes a request body, as a broker would.
 func (r *TxnOffsetCommitRequest) DecodeBody(b []byte, version int16) error {
-	if err := checkVersion("TxnOffsetCommitRequest", version, 0, 4); err != nil {
+	if err := checkVersion("TxnOffsetCommitRequest", version, 0, 5); err != nil {
 		return err
 	}
 	*r = TxnOffsetCommitRequest{GenerationID: -1}
@@ -137,7 +140,7 @@ type TxnOffsetCommitPartitionResponse = PartitionError
 
 // DecodeBody decodes the response body.
 func (resp *TxnOffsetCommitResponse) DecodeBody(b []byte, version int16) error {
-	if err := checkVersion("TxnOffsetCommitResponse", version, 0, 4); err != nil {
+	if err := checkVersion("TxnOffsetCommitResponse", version, 0, 5); err != nil {
 		return err
 	}
 	*resp = TxnOffsetCommitResponse{}
