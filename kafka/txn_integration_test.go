@@ -278,6 +278,57 @@ func testRealBrokerConsumeTransformProduce(t *testing.T, v2 bool) {
 	}
 }
 
+// TestRealBrokerOffsetsOnlyTransaction commits a transaction that carries
+// consumer offsets and no record, with both protocols: the group's offsets
+// must be committed (EndTxn is due even without partitions), and an
+// aborted one must leave them unchanged.
+func TestRealBrokerOffsetsOnlyTransaction(t *testing.T) {
+	for _, v2 := range []bool{true, false} {
+		t.Run(txnProtoName(v2), func(t *testing.T) {
+			brokers := testkafka.Brokers(t)
+			in := testkafka.TopicName(t, "offs-in")
+			testkafka.CreateTopic(t, brokers, in, 2, nil)
+			cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: brokers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: "offs-" + in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v2 {
+				kafka.ForceTxnV1ForTest(p)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			group := "offs-" + in
+			commit := func(offsets map[int32]int64, abort bool) {
+				t.Helper()
+				err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+					if err := tx.SendOffsets(ctx, kafka.GroupMetadata{GroupID: group}, map[string]map[int32]int64{in: offsets}); err != nil {
+						return err
+					}
+					if abort {
+						return errAbortOnPurpose
+					}
+					return nil
+				})
+				if abort != (err != nil) {
+					t.Fatalf("transaction (abort=%v): %v", abort, err)
+				}
+			}
+			commit(map[int32]int64{0: 5, 1: 9}, false)
+			commit(map[int32]int64{0: 50, 1: 90}, true)
+			p.Close(ctx)
+			got := testkafka.CommittedOffsets(t, brokers, group)
+			if got[in][0] != 5 || got[in][1] != 9 {
+				t.Fatalf("group offsets %v, want %s[0]=5 %s[1]=9", got, in, in)
+			}
+		})
+	}
+}
+
 // TestRealBrokerIdempotentSoakWithRestart restarts the broker process while
 // an idempotent producer sends, then reads back: nothing lost, nothing
 // duplicated, per-partition order kept.
