@@ -74,6 +74,21 @@ type batch struct {
 
 var builderPool = sync.Pool{New: func() any { return new(record.Builder) }}
 
+// giveUpAt is when b fails if still unacknowledged: its delivery deadline,
+// or, for an idempotent producer's batch in doubt (a request carrying it
+// got no definite answer), one RequestTimeout later. Resending it at the
+// same sequence settles its fate (the broker answers with its offset if it
+// has it), so a record the broker wrote is not reported as failed merely
+// because the answer came late; only when the broker cannot be reached for
+// that long does it fail, with SendTimeoutError.MaybeWritten set.
+// Called with b.part.mu held, or before b is shared.
+func (p *Producer) giveUpAt(b *batch) time.Time {
+	if p.cfg.Idempotent && b.maybeWritten && b.seq >= 0 {
+		return b.deadline.Add(p.cfg.RequestTimeout)
+	}
+	return b.deadline
+}
+
 func (p *Producer) newBatch(pt *partition, tsMs int64, deadline time.Time) *batch {
 	b := &batch{part: pt, builder: builderPool.Get().(*record.Builder), created: time.Now(), deadline: deadline, done: make(chan struct{}), seq: -1}
 	b.builder.Reset(tsMs)

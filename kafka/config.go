@@ -235,6 +235,10 @@ type ProducerConfig struct {
 	// DeliveryTimeout bounds the time from Send to acknowledgement,
 	// including time blocked on a full buffer and all retries; a record not
 	// acknowledged by then fails with *SendTimeoutError. Default 120s.
+	// Exception: with Idempotent, a batch whose fate is in doubt (a request
+	// carrying it got no definite answer) is resent at its sequence for up
+	// to RequestTimeout more to learn it, so that a record the broker wrote
+	// is reported delivered rather than failed (see SendTimeoutError).
 	DeliveryTimeout time.Duration
 	// MaxBufferedRecords bounds records queued and in flight; Send blocks
 	// while it is reached. Default 100000.

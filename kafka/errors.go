@@ -95,15 +95,36 @@ func (e *RecordTooLargeError) Unwrap() error { return ErrMessageTooLarge }
 // SendTimeoutError reports a record that was not acknowledged within the
 // delivery timeout. Cause, when known, is the last error seen (for example
 // a connection error while the broker was down).
+//
+// MaybeWritten tells the two outcomes apart. When false, the record was
+// not written: no request carrying it reached the broker, or the broker
+// refused it. When true, a request carrying it got no definite answer (the
+// connection dropped, the request timed out, or the broker appended it but
+// could not confirm replication): it may be in the log. An idempotent
+// producer first keeps resending such a batch at the same sequence for up
+// to ProducerConfig.RequestTimeout past the delivery deadline, which
+// settles it whenever the broker can be reached (a batch the broker has is
+// then reported delivered, with its offset), so MaybeWritten is set only if
+// the broker stayed unreachable. Sending the record again after a
+// MaybeWritten error can duplicate it. errors.Is(err, ErrMaybeWritten)
+// reports MaybeWritten.
 type SendTimeoutError struct {
-	Topic     string
-	Partition int32
-	Timeout   time.Duration
-	Cause     error
+	Topic        string
+	Partition    int32
+	Timeout      time.Duration
+	Cause        error
+	MaybeWritten bool
 }
+
+// ErrMaybeWritten matches (with errors.Is) a *SendTimeoutError whose
+// records may have been written.
+var ErrMaybeWritten = errors.New("kafka: the record may have been written")
 
 func (e *SendTimeoutError) Error() string {
 	s := fmt.Sprintf("kafka: record for %s[%d] not acknowledged within the %v delivery timeout", e.Topic, e.Partition, e.Timeout)
+	if e.MaybeWritten {
+		s += " (the broker may have written it: no definite answer)"
+	}
 	if e.Cause != nil {
 		s += ": last error: " + e.Cause.Error()
 	}
@@ -111,6 +132,10 @@ func (e *SendTimeoutError) Error() string {
 }
 
 func (e *SendTimeoutError) Unwrap() error { return e.Cause }
+
+// Is reports whether target is ErrMaybeWritten and the records may have
+// been written.
+func (e *SendTimeoutError) Is(target error) bool { return target == ErrMaybeWritten && e.MaybeWritten }
 
 // ConfigError reports an invalid configuration field.
 type ConfigError struct {

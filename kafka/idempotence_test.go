@@ -2,6 +2,7 @@ package kafka_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -121,4 +122,108 @@ func TestIdempotentRequiresAcksAll(t *testing.T) {
 	if !errorsAs(err, &ce) || ce.Field != "Acks" {
 		t.Fatalf("got %v, want a *ConfigError for Acks", err)
 	}
+}
+
+// TestIdempotentNoFalseFailureAfterDeadline: the broker writes a batch but
+// answers REQUEST_TIMED_OUT to it and to every retry until after the
+// delivery deadline. The producer must not report the written records as
+// failed: it keeps resending at the same sequence (for up to RequestTimeout
+// more) and reports them delivered, with their offsets, once the broker
+// answers; exactly one copy is in the log.
+func TestIdempotentNoFalseFailureAfterDeadline(t *testing.T) {
+	c, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(1, "late"))
+	p := idemProducer(t, addrs, kafka.ProducerConfig{DeliveryTimeout: time.Second, RequestTimeout: 3 * time.Second,
+		RetryBackoff: 20 * time.Millisecond, MaxRetryBackoff: 100 * time.Millisecond, Linger: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := p.Send(ctx, "late", kafka.Message{Value: []byte("warm")}); err != nil {
+		t.Fatal(err)
+	}
+	h := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "late", Err: kerr.RequestTimedOut, Count: -1})
+	start := time.Now()
+	pd := p.SendAsync("late", txnMsgs("late", 10)...)
+	// Let the deadline pass while every answer is REQUEST_TIMED_OUT.
+	for time.Since(start) < 1500*time.Millisecond || h.Hits() < 3 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.Remove()
+	res, err := pd.Wait(ctx)
+	if err != nil {
+		t.Fatalf("records the broker wrote were reported failed: %v", err)
+	}
+	for i, r := range res {
+		if r.Offset != int64(1+i) {
+			t.Fatalf("record %d: offset %d, want %d", i, r.Offset, 1+i)
+		}
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if recs := testkafka.ReadAll(t, addrs, "late", 11, 10*time.Second, testkafka.QuietPeriod(300*time.Millisecond)); len(recs) != 11 {
+		t.Fatalf("read %d records, want 11", len(recs))
+	}
+}
+
+// TestIdempotentUnsettledIsMaybeWritten: the broker writes a batch and then
+// never gives a definite answer. After the delivery deadline plus
+// RequestTimeout the records fail with a *SendTimeoutError whose
+// MaybeWritten is set (errors.Is ErrMaybeWritten), while a record that never
+// reached the broker fails with MaybeWritten false. Afterwards the producer
+// goes on (epoch bump) without duplicating the written batch.
+func TestIdempotentUnsettledIsMaybeWritten(t *testing.T) {
+	c, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(1, "unsettled", "refused"))
+	p := idemProducer(t, addrs, kafka.ProducerConfig{DeliveryTimeout: 500 * time.Millisecond, RequestTimeout: 500 * time.Millisecond,
+		RetryBackoff: 20 * time.Millisecond, MaxRetryBackoff: 50 * time.Millisecond, Linger: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, topic := range []string{"unsettled", "refused"} {
+		if _, err := p.Send(ctx, topic, kafka.Message{Value: []byte("warm")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "unsettled", Err: kerr.RequestTimedOut, Count: -1},
+		kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "refused", Err: kerr.NotEnoughReplicas, Count: -1})
+	start := time.Now()
+	_, err := p.Send(ctx, "unsettled", txnMsgs("u", 5)...)
+	took := time.Since(start)
+	var ste *kafka.SendTimeoutError
+	if !errors.As(err, &ste) || !ste.MaybeWritten || !errors.Is(err, kafka.ErrMaybeWritten) {
+		t.Fatalf("unsettled batch: got %v, want a *SendTimeoutError with MaybeWritten", err)
+	}
+	if took < time.Second {
+		t.Fatalf("gave up after %v, before the deadline plus RequestTimeout (1s)", took)
+	}
+	_, err = p.Send(ctx, "refused", txnMsgs("r", 5)...)
+	if !errors.As(err, &ste) || ste.MaybeWritten || errors.Is(err, kafka.ErrMaybeWritten) {
+		t.Fatalf("refused batch: got %v, want a *SendTimeoutError without MaybeWritten", err)
+	}
+	h.Remove()
+	if _, err := p.Send(ctx, "unsettled", txnMsgs("after", 5)...); err != nil {
+		t.Fatalf("send after the fault: %v", err)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// kfake wrote the unsettled batch once: warm + 5 + 5, no duplicate.
+	if recs := testkafka.ReadAll(t, addrs, "unsettled", 11, 10*time.Second, testkafka.QuietPeriod(300*time.Millisecond)); len(recs) != 11 {
+		t.Fatalf("read %d records, want 11", len(recs))
+	}
+	if recs := testkafka.ReadAll(t, addrs, "refused", 1, 10*time.Second, testkafka.QuietPeriod(300*time.Millisecond)); len(recs) != 1 {
+		t.Fatalf("refused topic: read %d records, want 1", len(recs))
+	}
+}
+
+func idemProducer(t *testing.T, addrs []string, cfg kafka.ProducerConfig) *kafka.Producer {
+	t.Helper()
+	cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: addrs, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	cfg.Idempotent = true
+	p, err := cl.Producer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

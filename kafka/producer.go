@@ -604,7 +604,7 @@ func (p *Producer) expire(pt *partition, now time.Time) (orphan bool) {
 	var dead []*batch
 	keep := pt.ready[:0]
 	for _, b := range pt.ready {
-		if now.After(b.deadline) {
+		if now.After(p.giveUpAt(b)) {
 			dead = append(dead, b)
 		} else {
 			keep = append(keep, b)
@@ -630,7 +630,7 @@ func (p *Producer) expire(pt *partition, now time.Time) (orphan bool) {
 			cause = lastErr
 		}
 		gap = gap || b.seq >= 0
-		p.failBatch(b, &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: cause})
+		p.failBatch(b, &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: cause, MaybeWritten: b.maybeWritten})
 	}
 	if gap && p.cfg.Idempotent {
 		p.requestBump(errors.New("a batch with a sequence number expired"))

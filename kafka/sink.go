@@ -344,14 +344,14 @@ func (s *sink) produce(c *conn, batches []*batch) {
 	p := s.p
 	req := &wire.ProduceRequest{Acks: p.cfg.Acks.wire(), TimeoutMillis: int32(p.cfg.RequestTimeout / time.Millisecond)}
 	haveIDs := true
-	earliest := batches[0].deadline
+	earliest := p.giveUpAt(batches[0])
 	for _, b := range batches {
 		tm := b.part.topic.meta.Load()
 		if tm.id == ([16]byte{}) {
 			haveIDs = false
 		}
-		if b.deadline.Before(earliest) {
-			earliest = b.deadline
+		if at := p.giveUpAt(b); at.Before(earliest) {
+			earliest = at
 		}
 		var t *wire.ProduceTopic
 		for i := range req.Topics {
@@ -567,17 +567,24 @@ func (s *sink) retryOrFail(b *batch, err error) {
 	pt.mu.Lock()
 	p.leaveInflight(pt, b)
 	canRetry := retriable(err)
-	var ce *ConnError
-	if errors.As(err, &ce) {
-		b.maybeWritten = true // the request may have reached the broker
-	} else if err != nil {
-		b.maybeWritten = false
+	if inDoubt(err) {
+		// The broker may have written it. This stays true until the
+		// broker answers for this sequence: a later attempt's NOT_LEADER
+		// says nothing about an earlier attempt's fate.
+		b.maybeWritten = true
 	}
-	if !canRetry || b.attempts >= p.cfg.Retries || !now.Before(b.deadline) {
+	// An idempotent producer settles a batch in doubt (resending it at the
+	// same sequence is safe) instead of giving up on it when the retry
+	// count runs out; the delivery deadline (plus giveUpAt's allowance)
+	// still bounds it.
+	settling := p.cfg.Idempotent && b.maybeWritten && b.seq >= 0
+	giveUp := p.giveUpAt(b)
+	if !canRetry || (b.attempts >= p.cfg.Retries && !settling) || !now.Before(giveUp) {
 		hadSeq := b.seq >= 0
+		maybe := b.maybeWritten
 		pt.mu.Unlock()
-		if canRetry && !now.Before(b.deadline) {
-			err = &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: err}
+		if canRetry && !now.Before(giveUp) {
+			err = &SendTimeoutError{Topic: pt.topic.name, Partition: pt.index, Timeout: p.cfg.DeliveryTimeout, Cause: err, MaybeWritten: maybe}
 		}
 		p.failBatch(b, err)
 		if p.cfg.Idempotent && hadSeq {
@@ -684,6 +691,22 @@ func (p *Producer) split(b *batch) ([]*batch, error) {
 }
 
 // retriable reports whether a produce failure may be retried.
+// inDoubt reports whether a failed produce attempt may still have been
+// written: no answer came (the connection dropped or the request timed out),
+// or the broker appended the batch but could not confirm its replication in
+// time (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+func inDoubt(err error) bool {
+	var ce *ConnError
+	var ke *Error
+	switch {
+	case errors.As(err, &ce):
+		return true
+	case errors.As(err, &ke):
+		return ke.Code == 7 || ke.Code == 20
+	}
+	return false
+}
+
 func retriable(err error) bool {
 	var ke *Error
 	if errors.As(err, &ke) {
