@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -226,4 +227,73 @@ func idemProducer(t *testing.T, addrs []string, cfg kafka.ProducerConfig) *kafka
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestIdempotentEpochExhaustion: the producer holds the last epoch (32767)
+// when the broker says UNKNOWN_PRODUCER_ID. The bump must not overflow the
+// epoch locally: it asks InitProducerId with the exhausted id and epoch and
+// continues under the new producer id the broker returns, sequences from 0.
+// Every record arrives once and in order per key; the log shows the old id
+// and epoch before the bump and the new id with epoch 0 after it.
+func TestIdempotentEpochExhaustion(t *testing.T) {
+	const oldPID, newPID, maxEpoch = 900001, 900002, 32767
+	c, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(3, "exhaust"))
+	var inits []kmsg.InitProducerIDRequest
+	var mu sync.Mutex
+	c.ControlKey(int16(kmsg.InitProducerID), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		req := kreq.(*kmsg.InitProducerIDRequest)
+		resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
+		mu.Lock()
+		defer mu.Unlock()
+		inits = append(inits, *req)
+		if len(inits) == 1 {
+			resp.ProducerID, resp.ProducerEpoch = oldPID, maxEpoch
+		} else {
+			resp.ProducerID, resp.ProducerEpoch = newPID+int64(len(inits))-2, 0
+		}
+		return resp, nil, true
+	})
+	p := idemProducer(t, addrs, kafka.ProducerConfig{Linger: time.Millisecond, MaxBatchBytes: 512})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	send := func(from, to int) {
+		t.Helper()
+		var msgs []kafka.Message
+		for j := from; j < to; j++ {
+			msgs = append(msgs, kafka.Message{Key: []byte(fmt.Sprint("k", j%9)), Value: []byte(fmt.Sprint(j / 9))})
+		}
+		if _, err := p.Send(ctx, "exhaust", msgs...); err != nil {
+			t.Fatalf("send %d..%d: %v", from, to, err)
+		}
+	}
+	send(0, 270)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "exhaust", Partitions: []int32{1}, Err: kerr.UnknownProducerID, Count: 1})
+	send(270, 540)
+	send(540, 810)
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(inits) != 2 || inits[1].ProducerID != oldPID || inits[1].ProducerEpoch != maxEpoch {
+		t.Fatalf("InitProducerId requests %+v: want the first, then one bump from (%d, %d)", inits, oldPID, maxEpoch)
+	}
+	mu.Unlock()
+	recs := testkafka.ReadAll(t, addrs, "exhaust", 810, 10*time.Second, testkafka.QuietPeriod(300*time.Millisecond))
+	if len(recs) != 810 {
+		t.Fatalf("read %d records, want 810", len(recs))
+	}
+	next := map[string]int{}
+	ids := map[[2]int64]int{}
+	for _, r := range recs {
+		k := string(r.Key)
+		if got := string(r.Value); got != fmt.Sprint(next[k]) {
+			t.Fatalf("key %s: value %s, want %d (reordered or duplicated)", k, got, next[k])
+		}
+		next[k]++
+		ids[[2]int64{r.ProducerID, int64(r.ProducerEpoch)}]++
+	}
+	if ids[[2]int64{oldPID, maxEpoch}] == 0 || ids[[2]int64{newPID, 0}] == 0 || len(ids) != 2 {
+		t.Fatalf("records by (producer id, epoch): %v; want only (%d, %d) and (%d, 0)", ids, oldPID, maxEpoch, newPID)
+	}
 }
