@@ -30,6 +30,25 @@ func txnProducer(t *testing.T, addrs []string, id string, cfg kafka.ProducerConf
 	return cl, p
 }
 
+// bothTxnProtocols runs f as subtests "v2" (kfake finalizes
+// transaction.version 2, so the producer uses transactions V2) and "v1"
+// (forced with ForceTxnV1ForTest through txnProducerV).
+func bothTxnProtocols(t *testing.T, f func(t *testing.T, v2 bool)) {
+	for _, v2 := range []bool{true, false} {
+		t.Run(txnProtoName(v2), func(t *testing.T) { f(t, v2) })
+	}
+}
+
+// txnProducerV is txnProducer, forced to transactions V1 unless v2.
+func txnProducerV(t *testing.T, addrs []string, id string, cfg kafka.ProducerConfig, v2 bool) (*kafka.Client, *kafka.Producer) {
+	t.Helper()
+	cl, p := txnProducer(t, addrs, id, cfg)
+	if !v2 {
+		kafka.ForceTxnV1ForTest(p)
+	}
+	return cl, p
+}
+
 func txnMsgs(prefix string, n int) []kafka.Message {
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
@@ -69,50 +88,52 @@ func checkCommitted(t *testing.T, addrs []string, topic string, committed []stri
 }
 
 func TestTxnCommitAndAbortKfake(t *testing.T) {
-	_, addrs := testkafka.StartKfake(t, 3, kfake.SeedTopics(6, "txn"))
-	_, p := txnProducer(t, addrs, "tx-commit-abort", kafka.ProducerConfig{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var committed []string
-	for i := 0; i < 6; i++ {
-		name := fmt.Sprint("t", i)
-		fail := i%2 == 1
-		err := p.Transaction(ctx, func(tx *kafka.Txn) error {
-			if _, err := tx.Send(ctx, "txn", txnMsgs(name, 100)...); err != nil {
-				return err
-			}
+	bothTxnProtocols(t, func(t *testing.T, v2 bool) {
+		_, addrs := testkafka.StartKfake(t, 3, kfake.SeedTopics(6, "txn"))
+		_, p := txnProducerV(t, addrs, "tx-commit-abort", kafka.ProducerConfig{}, v2)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var committed []string
+		for i := 0; i < 6; i++ {
+			name := fmt.Sprint("t", i)
+			fail := i%2 == 1
+			err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+				if _, err := tx.Send(ctx, "txn", txnMsgs(name, 100)...); err != nil {
+					return err
+				}
+				if fail {
+					return errors.New("user abort")
+				}
+				return nil
+			})
 			if fail {
-				return errors.New("user abort")
+				if err == nil || err.Error() != "user abort" {
+					t.Fatalf("txn %d: got %v, want the function's error", i, err)
+				}
+				continue
 			}
-			return nil
-		})
-		if fail {
-			if err == nil || err.Error() != "user abort" {
-				t.Fatalf("txn %d: got %v, want the function's error", i, err)
+			if err != nil {
+				t.Fatalf("txn %d: %v", i, err)
 			}
-			continue
+			committed = append(committed, name)
 		}
-		if err != nil {
-			t.Fatalf("txn %d: %v", i, err)
-		}
-		committed = append(committed, name)
-	}
-	// A panic aborts too, and is re-raised.
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("panic not re-raised")
-			}
+		// A panic aborts too, and is re-raised.
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("panic not re-raised")
+				}
+			}()
+			p.Transaction(ctx, func(tx *kafka.Txn) error {
+				tx.SendAsync("txn", txnMsgs("panic", 10)...)
+				panic("boom")
+			})
 		}()
-		p.Transaction(ctx, func(tx *kafka.Txn) error {
-			tx.SendAsync("txn", txnMsgs("panic", 10)...)
-			panic("boom")
-		})
-	}()
-	if err := p.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	checkCommitted(t, addrs, "txn", committed, 100)
+		if err := p.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkCommitted(t, addrs, "txn", committed, 100)
+	})
 }
 
 func TestTxnSendOutsideTransaction(t *testing.T) {
@@ -126,95 +147,107 @@ func TestTxnSendOutsideTransaction(t *testing.T) {
 }
 
 func TestTxnFencedBySecondProducer(t *testing.T) {
-	_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(3, "txn"))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, p1 := txnProducer(t, addrs, "tx-fence", kafka.ProducerConfig{})
-	if err := p1.Transaction(ctx, func(tx *kafka.Txn) error {
-		_, err := tx.Send(ctx, "txn", txnMsgs("a", 10)...)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_, p2 := txnProducer(t, addrs, "tx-fence", kafka.ProducerConfig{})
-	if err := p2.Transaction(ctx, func(tx *kafka.Txn) error {
-		_, err := tx.Send(ctx, "txn", txnMsgs("b", 10)...)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	err := p1.Transaction(ctx, func(tx *kafka.Txn) error {
-		_, err := tx.Send(ctx, "txn", txnMsgs("c", 10)...)
-		return err
+	bothTxnProtocols(t, func(t *testing.T, v2 bool) {
+		_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(3, "txn"))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, p1 := txnProducerV(t, addrs, "tx-fence", kafka.ProducerConfig{}, v2)
+		if err := p1.Transaction(ctx, func(tx *kafka.Txn) error {
+			_, err := tx.Send(ctx, "txn", txnMsgs("a", 10)...)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, p2 := txnProducerV(t, addrs, "tx-fence", kafka.ProducerConfig{}, v2)
+		if err := p2.Transaction(ctx, func(tx *kafka.Txn) error {
+			_, err := tx.Send(ctx, "txn", txnMsgs("b", 10)...)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		err := p1.Transaction(ctx, func(tx *kafka.Txn) error {
+			_, err := tx.Send(ctx, "txn", txnMsgs("c", 10)...)
+			return err
+		})
+		var fe *kafka.ProducerFencedError
+		if !errors.As(err, &fe) || kafka.ClassifyTxnError(err) != kafka.TxnFatal {
+			t.Fatalf("fenced producer got %v, want *ProducerFencedError (fatal)", err)
+		}
+		checkCommitted(t, addrs, "txn", []string{"a", "b"}, 10)
 	})
-	var fe *kafka.ProducerFencedError
-	if !errors.As(err, &fe) || kafka.ClassifyTxnError(err) != kafka.TxnFatal {
-		t.Fatalf("fenced producer got %v, want *ProducerFencedError (fatal)", err)
-	}
-	checkCommitted(t, addrs, "txn", []string{"a", "b"}, 10)
 }
 
 func TestTxnRetriesCoordinatorErrors(t *testing.T) {
-	c, addrs := testkafka.StartKfake(t, 3, kfake.SeedTopics(6, "txn"))
-	_, p := txnProducer(t, addrs, "tx-coord", kafka.ProducerConfig{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.AddPartitionsToTxn}, Err: kerr.ConcurrentTransactions, Count: 3})
-	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Err: kerr.NotCoordinator, TopLevel: true, Count: 2})
-	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Err: kerr.ConcurrentTransactions, TopLevel: true, Count: 1})
-	for i := 0; i < 3; i++ {
-		if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
-			_, err := tx.Send(ctx, "txn", txnMsgs(fmt.Sprint("c", i), 200)...)
-			return err
-		}); err != nil {
-			t.Fatalf("txn %d: %v", i, err)
+	bothTxnProtocols(t, func(t *testing.T, v2 bool) {
+		c, addrs := testkafka.StartKfake(t, 3, kfake.SeedTopics(6, "txn"))
+		_, p := txnProducerV(t, addrs, "tx-coord", kafka.ProducerConfig{}, v2)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		// V1 adds partitions with AddPartitionsToTxn; V2's Produce adds
+		// them and can get the same answer while the previous
+		// transaction's markers are written.
+		c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.AddPartitionsToTxn}, Err: kerr.ConcurrentTransactions, Count: 3})
+		c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "txn", Err: kerr.ConcurrentTransactions, Count: 3})
+		c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Err: kerr.NotCoordinator, TopLevel: true, Count: 2})
+		c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Err: kerr.ConcurrentTransactions, TopLevel: true, Count: 1})
+		for i := 0; i < 3; i++ {
+			if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+				_, err := tx.Send(ctx, "txn", txnMsgs(fmt.Sprint("c", i), 200)...)
+				return err
+			}); err != nil {
+				t.Fatalf("txn %d: %v", i, err)
+			}
+			if i == 0 {
+				c.RehashCoordinators() // the coordinator moves between transactions
+			}
 		}
-		if i == 0 {
-			c.RehashCoordinators() // the coordinator moves between transactions
-		}
-	}
-	checkCommitted(t, addrs, "txn", []string{"c0", "c1", "c2"}, 200)
+		checkCommitted(t, addrs, "txn", []string{"c0", "c1", "c2"}, 200)
+	})
 }
 
 func TestTxnTimeoutAborts(t *testing.T) {
-	_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(1, "txn"))
-	_, p := txnProducer(t, addrs, "tx-timeout", kafka.ProducerConfig{TransactionTimeout: 300 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := p.Transaction(ctx, func(tx *kafka.Txn) error {
-		tx.SendAsync("txn", txnMsgs("slow", 5)...)
-		time.Sleep(500 * time.Millisecond)
-		return nil
+	bothTxnProtocols(t, func(t *testing.T, v2 bool) {
+		_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(1, "txn"))
+		_, p := txnProducerV(t, addrs, "tx-timeout", kafka.ProducerConfig{TransactionTimeout: 300 * time.Millisecond}, v2)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+			tx.SendAsync("txn", txnMsgs("slow", 5)...)
+			time.Sleep(500 * time.Millisecond)
+			return nil
+		})
+		if err == nil {
+			t.Fatal("a transaction longer than TransactionTimeout committed")
+		}
+		if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+			_, err := tx.Send(ctx, "txn", txnMsgs("fast", 5)...)
+			return err
+		}); err != nil {
+			t.Fatalf("next transaction: %v", err)
+		}
+		checkCommitted(t, addrs, "txn", []string{"fast"}, 5)
 	})
-	if err == nil {
-		t.Fatal("a transaction longer than TransactionTimeout committed")
-	}
-	if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
-		_, err := tx.Send(ctx, "txn", txnMsgs("fast", 5)...)
-		return err
-	}); err != nil {
-		t.Fatalf("next transaction: %v", err)
-	}
-	checkCommitted(t, addrs, "txn", []string{"fast"}, 5)
 }
 
 func TestTxnSendOffsetsKfake(t *testing.T) {
-	_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(2, "txn", "in"))
-	_, p := txnProducer(t, addrs, "tx-offsets", kafka.ProducerConfig{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
-		if _, err := tx.Send(ctx, "txn", txnMsgs("o", 10)...); err != nil {
-			return err
+	bothTxnProtocols(t, func(t *testing.T, v2 bool) {
+		_, addrs := testkafka.StartKfake(t, 1, kfake.SeedTopics(2, "txn", "in"))
+		_, p := txnProducerV(t, addrs, "tx-offsets", kafka.ProducerConfig{}, v2)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := p.Transaction(ctx, func(tx *kafka.Txn) error {
+			if _, err := tx.Send(ctx, "txn", txnMsgs("o", 10)...); err != nil {
+				return err
+			}
+			return tx.SendOffsets(ctx, kafka.GroupMetadata{GroupID: "g1"}, map[string]map[int32]int64{"in": {0: 42, 1: 7}})
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return tx.SendOffsets(ctx, kafka.GroupMetadata{GroupID: "g1"}, map[string]map[int32]int64{"in": {0: 42, 1: 7}})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	got := testkafka.CommittedOffsets(t, addrs, "g1")
-	if got["in"][0] != 42 || got["in"][1] != 7 {
-		t.Fatalf("group offsets %v, want in[0]=42 in[1]=7", got)
-	}
+		got := testkafka.CommittedOffsets(t, addrs, "g1")
+		if got["in"][0] != 42 || got["in"][1] != 7 {
+			t.Fatalf("group offsets %v, want in[0]=42 in[1]=7", got)
+		}
+	})
 }
 
 // TestTxnConcurrentCallsRunInOrder starts Transaction calls while one is
