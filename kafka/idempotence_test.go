@@ -216,16 +216,8 @@ func TestIdempotentUnsettledIsMaybeWritten(t *testing.T) {
 
 func idemProducer(t *testing.T, addrs []string, cfg kafka.ProducerConfig) *kafka.Producer {
 	t.Helper()
-	cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: addrs, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
 	cfg.Idempotent = true
-	p, err := cl.Producer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := txnProducer(t, addrs, "", cfg)
 	return p
 }
 

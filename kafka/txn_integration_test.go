@@ -108,25 +108,36 @@ func checkTxnProtocol(t *testing.T, l *protoLog, v2, offsets bool) {
 	}
 }
 
-func testRealBrokerTransactions(t *testing.T, v2 bool) {
-	brokers := testkafka.Brokers(t)
-	topic := testkafka.TopicName(t, "txn")
-	testkafka.CreateTopic(t, brokers, topic, 6, nil)
-	var log protoLog
+// realTxnProducer is a transactional producer on the real broker, using
+// transactions V2 if v2 (and the broker supports it), else V1; log, when
+// not nil, records its requests.
+func realTxnProducer(t *testing.T, brokers []string, id string, v2 bool, log *protoLog) *kafka.Producer {
+	t.Helper()
 	ccfg := kafka.ClientConfig{Brokers: brokers}
-	kafka.SetRequestHookForTest(&ccfg, log.hook)
+	if log != nil {
+		kafka.SetRequestHookForTest(&ccfg, log.hook)
+	}
 	cl, err := kafka.NewClient(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
-	p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: "it-" + topic})
+	t.Cleanup(func() { cl.Close() })
+	p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !v2 {
 		kafka.ForceTxnV1ForTest(p)
 	}
+	return p
+}
+
+func testRealBrokerTransactions(t *testing.T, v2 bool) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.TopicName(t, "txn")
+	testkafka.CreateTopic(t, brokers, topic, 6, nil)
+	var log protoLog
+	p := realTxnProducer(t, brokers, "it-"+topic, v2, &log)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var committed []string
@@ -219,20 +230,7 @@ func testRealBrokerConsumeTransformProduce(t *testing.T, v2 bool) {
 	consumer := testkafka.NewClient(t, brokers, kgo.ConsumeTopics(in), kgo.ConsumerGroup(group),
 		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	var log protoLog
-	ccfg := kafka.ClientConfig{Brokers: brokers}
-	kafka.SetRequestHookForTest(&ccfg, log.hook)
-	cl, err := kafka.NewClient(ccfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: "ctp-" + out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !v2 {
-		kafka.ForceTxnV1ForTest(p)
-	}
+	p := realTxnProducer(t, brokers, "ctp-"+out, v2, &log)
 	read := 0
 	next := map[int32]int64{}
 	for read < 300 {
@@ -288,18 +286,7 @@ func TestRealBrokerOffsetsOnlyTransaction(t *testing.T) {
 			brokers := testkafka.Brokers(t)
 			in := testkafka.TopicName(t, "offs-in")
 			testkafka.CreateTopic(t, brokers, in, 2, nil)
-			cl, err := kafka.NewClient(kafka.ClientConfig{Brokers: brokers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
-			p, err := cl.Producer(kafka.ProducerConfig{TransactionalID: "offs-" + in})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !v2 {
-				kafka.ForceTxnV1ForTest(p)
-			}
+			p := realTxnProducer(t, brokers, "offs-"+in, v2, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			group := "offs-" + in

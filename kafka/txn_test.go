@@ -22,7 +22,7 @@ func txnProducer(t *testing.T, addrs []string, id string, cfg kafka.ProducerConf
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cl.Close() })
-	cfg.TransactionalID = id
+	cfg.TransactionalID = id // "" for a producer without transactions
 	p, err := cl.Producer(cfg)
 	if err != nil {
 		t.Fatal(err)
