@@ -1,6 +1,8 @@
 package kafka
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -64,6 +66,28 @@ func TestSeqBefore(t *testing.T) {
 	} {
 		if got := seqBefore(tc.a, tc.b); got != tc.want {
 			t.Errorf("seqBefore(%d, %d) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestInDoubt: which failed attempts may still have been written.
+func TestInDoubt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection lost", &ConnError{Addr: "b:9092", Op: "read", Err: errors.New("EOF")}, true},
+		{"client request timeout", fmt.Errorf("produce: %w", &ConnError{Addr: "b:9092", Op: "timeout", Err: errors.New("no answer")}), true},
+		{"REQUEST_TIMED_OUT", errorFromCode(7, nil), true},
+		{"NOT_ENOUGH_REPLICAS_AFTER_APPEND", errorFromCode(20, nil), true},
+		{"NOT_ENOUGH_REPLICAS", errorFromCode(19, nil), false},
+		{"NOT_LEADER_OR_FOLLOWER", errorFromCode(6, nil), false},
+		{"MESSAGE_TOO_LARGE", errorFromCode(10, nil), false},
+		{"other", errors.New("boom"), false},
+	} {
+		if got := inDoubt(tc.err); got != tc.want {
+			t.Errorf("%s: inDoubt = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
