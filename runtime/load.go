@@ -16,6 +16,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/kafkawasm/kafkawasm/hostfuncs"
 	"github.com/kafkawasm/kafkawasm/internal/abi"
@@ -205,7 +206,26 @@ func (r *Runtime) prepare(cfg PluginConfig) (*Plugin, error) {
 	}, nil
 }
 
+// parallelCompileBytes is the module size from which a cold compile is
+// spread over all cores.
+const parallelCompileBytes = 256 << 10
+
 func (p *Plugin) compile(ctx context.Context, cfg PluginConfig) error {
+	mem := cfg.MaxMemoryMB
+	if mem == 0 {
+		mem = DefaultMaxMemoryMB
+	}
+	// The wazero runtime (with its host modules) is set up on another core
+	// while the module is read, hashed and instrumented.
+	type engineResult struct {
+		eng *engine
+		err error
+	}
+	engc := make(chan engineResult, 1)
+	go func() {
+		eng, err := p.rt.engine(ctx, engineKey{memoryPages: uint32(mem) * 16, closeOnDone: p.bound == TimeBoundContext})
+		engc <- engineResult{eng, err}
+	}()
 	bin := cfg.Wasm
 	if cfg.Path != "" {
 		b, err := os.ReadFile(cfg.Path)
@@ -226,17 +246,20 @@ func (p *Plugin) compile(ctx context.Context, cfg PluginConfig) error {
 		}
 		bin = out
 	}
-	mem := cfg.MaxMemoryMB
-	if mem == 0 {
-		mem = DefaultMaxMemoryMB
+	res := <-engc
+	if res.err != nil {
+		return res.err
 	}
-	eng, err := p.rt.engine(ctx, engineKey{memoryPages: uint32(mem) * 16, closeOnDone: p.bound == TimeBoundContext})
-	if err != nil {
-		return err
+	p.eng = res.eng
+	// A cold compile of a large module uses every core (a warm one reads
+	// the compiled code from the cache; a small one is done before workers
+	// would pay off).
+	cctx := ctx
+	if len(bin) >= parallelCompileBytes {
+		cctx = experimental.WithCompilationWorkers(ctx, goruntime.GOMAXPROCS(0))
 	}
-	p.eng = eng
 	p.rt.compileMu.Lock()
-	cm, err := eng.r.CompileModule(ctx, bin)
+	cm, err := p.eng.r.CompileModule(cctx, bin)
 	p.rt.compileMu.Unlock()
 	if err != nil {
 		if strings.Contains(err.Error(), "over limit") || strings.Contains(err.Error(), "exceeds") {

@@ -1,9 +1,14 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -41,9 +46,10 @@ type Runtime struct {
 	wd     *watchdog
 
 	// guardDir caches instrumented modules on disk (by the SHA-256 of the
-	// original) when there is an on-disk compilation cache; otherwise
-	// instrumented caches them in memory.
+	// original and guard.Version) when there is an on-disk compilation
+	// cache; otherwise instrumented caches them in memory.
 	guardDir string
+	rewrite  func([]byte) ([]byte, error) // guard.Instrument; tests count calls
 
 	// compileMu serializes CompileModule: wazero v1.12.0 can publish a
 	// module loaded from the on-disk cache to a concurrent compile before
@@ -108,6 +114,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		r.guardDir = filepath.Join(cfg.CacheDir, guardCacheVersion)
 	}
 	r.instrumented = map[string][]byte{}
+	r.rewrite = guard.Instrument
 	r.wd = newWatchdog()
 	return r, nil
 }
@@ -158,14 +165,32 @@ func (r *Runtime) engine(ctx context.Context, key engineKey) (*engine, error) {
 	return e, nil
 }
 
-// guardCacheVersion names the directory of cached instrumented modules;
-// bump it when package guard changes its output.
-const guardCacheVersion = "kafkawasm-guard-v1"
+// guardCacheVersion names the directory of cached instrumented modules:
+// it changes with package guard's output format.
+var guardCacheVersion = fmt.Sprintf("kafkawasm-guard-v%d", guard.Version)
+
+// A cached instrumented module is a file named by the hex SHA-256 of the
+// original module in guardDir: guardMagic, that SHA-256 (32 bytes), the
+// CRC-32C of the instrumented module (4 bytes, little-endian), then the
+// instrumented module.
+const (
+	guardMagic     = "kwguard\x00"
+	guardHeaderLen = len(guardMagic) + sha256.Size + 4
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // instrument returns bin rewritten by guard.Instrument, from the cache if
-// it was done before (digest is bin's hex SHA-256). Like wazero's cache of
-// compiled code, the on-disk cache is trusted: protect the directory.
+// it was done before (digest is bin's hex SHA-256). An on-disk entry that
+// is not intact (truncated, corrupted, another module's) is rewritten. Like
+// wazero's cache of compiled code, the directory is trusted: the checksum
+// catches accidents, not tampering.
 func (r *Runtime) instrument(bin []byte, digest string) ([]byte, error) {
+	sum, err := hex.DecodeString(digest)
+	if err != nil || len(sum) != sha256.Size {
+		return nil, fmt.Errorf("bad digest %q", digest)
+	}
+	path := filepath.Join(r.guardDir, digest+".wasm")
 	if r.guardDir == "" {
 		r.mu.Lock()
 		out, ok := r.instrumented[digest]
@@ -173,10 +198,13 @@ func (r *Runtime) instrument(bin []byte, digest string) ([]byte, error) {
 		if ok {
 			return out, nil
 		}
-	} else if out, err := os.ReadFile(filepath.Join(r.guardDir, digest+".wasm")); err == nil {
-		return out, nil
+	} else if file, err := os.ReadFile(path); err == nil {
+		if out, ok := openGuardEntry(file, sum); ok {
+			return out, nil
+		}
+		r.logger.Warn("kafkawasm: damaged entry in the instrumentation cache, rewriting it", "path", path)
 	}
-	out, err := guard.Instrument(bin)
+	out, err := r.rewrite(bin)
 	if err != nil {
 		return nil, err
 	}
@@ -186,17 +214,50 @@ func (r *Runtime) instrument(bin []byte, digest string) ([]byte, error) {
 		r.mu.Unlock()
 		return out, nil
 	}
-	if err := os.MkdirAll(r.guardDir, 0o700); err == nil {
-		tmp, err := os.CreateTemp(r.guardDir, "tmp-*")
-		if err == nil {
-			_, werr := tmp.Write(out)
-			cerr := tmp.Close()
-			if werr != nil || cerr != nil || os.Rename(tmp.Name(), filepath.Join(r.guardDir, digest+".wasm")) != nil {
-				os.Remove(tmp.Name())
-			}
-		}
+	if err := writeGuardEntry(r.guardDir, path, sum, out); err != nil {
+		r.logger.Warn("kafkawasm: cannot cache the instrumented module", "err", err)
 	}
 	return out, nil
+}
+
+// openGuardEntry returns the instrumented module of a cache file if the
+// file is intact and belongs to the module with SHA-256 sum.
+func openGuardEntry(file, sum []byte) ([]byte, bool) {
+	if len(file) < guardHeaderLen || string(file[:len(guardMagic)]) != guardMagic ||
+		!bytes.Equal(file[len(guardMagic):len(guardMagic)+sha256.Size], sum) {
+		return nil, false
+	}
+	out := file[guardHeaderLen:]
+	if binary.LittleEndian.Uint32(file[guardHeaderLen-4:]) != crc32.Checksum(out, castagnoli) {
+		return nil, false
+	}
+	return out, true
+}
+
+// writeGuardEntry writes a cache file atomically (a temporary file renamed).
+func writeGuardEntry(dir, path string, sum, out []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "tmp-*")
+	if err != nil {
+		return err
+	}
+	hdr := append([]byte(guardMagic), sum...)
+	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(out, castagnoli))
+	if _, err = tmp.Write(hdr); err == nil {
+		_, err = tmp.Write(out)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // Close closes every wazero runtime (and so every plugin instance) of r and

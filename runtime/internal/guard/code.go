@@ -6,39 +6,42 @@ import (
 
 // rewriteCode inserts the entry check at the start of every function body
 // and the loop check after the block type of every loop instruction, and
-// gives every function one more i32 local, the loop counter.
-func rewriteCode(body []byte, m *module, ck checks) ([]byte, error) {
+// gives every function one more i32 local, the loop counter. dataRefs
+// reports whether an instruction names a data segment (memory.init,
+// data.drop).
+func rewriteCode(body []byte, m *module, ck checks) (out []byte, dataRefs bool, err error) {
 	r := &reader{b: body}
 	n := r.count()
 	if int(n) != len(m.funcTypes) {
-		return nil, fmt.Errorf("%w: %d function bodies for %d functions", ErrUnsupported, n, len(m.funcTypes))
+		return nil, false, fmt.Errorf("%w: %d function bodies for %d functions", ErrUnsupported, n, len(m.funcTypes))
 	}
-	out := appendU32(make([]byte, 0, len(body)+len(body)/4), n)
+	out = appendU32(make([]byte, 0, len(body)+len(body)/4), n)
 	var fn []byte
 	for i := range n {
 		fbody := r.bytes(int(r.u32()))
 		if r.err != nil {
-			return nil, r.err
+			return nil, false, r.err
 		}
 		t := m.funcTypes[i]
 		if int(t) >= len(m.params) {
-			return nil, fmt.Errorf("%w: function %d has type %d of %d", ErrUnsupported, i, t, len(m.params))
+			return nil, false, fmt.Errorf("%w: function %d has type %d of %d", ErrUnsupported, i, t, len(m.params))
 		}
-		var err error
-		fn, err = rewriteFunc(fn[:0], fbody, m.params[t], ck)
+		var refs bool
+		fn, refs, err = rewriteFunc(fn[:0], fbody, m.params[t], ck)
 		if err != nil {
-			return nil, fmt.Errorf("%w: function %d: %v", ErrUnsupported, i, err)
+			return nil, false, fmt.Errorf("%w: function %d: %v", ErrUnsupported, i, err)
 		}
+		dataRefs = dataRefs || refs
 		out = appendU32(out, uint32(len(fn)))
 		out = append(out, fn...)
 	}
 	if r.off != len(body) {
-		return nil, fmt.Errorf("%w: code section has trailing bytes", ErrUnsupported)
+		return nil, false, fmt.Errorf("%w: code section has trailing bytes", ErrUnsupported)
 	}
-	return out, nil
+	return out, dataRefs, nil
 }
 
-func rewriteFunc(dst, body []byte, params uint32, ck checks) ([]byte, error) {
+func rewriteFunc(dst, body []byte, params uint32, ck checks) ([]byte, bool, error) {
 	r := &reader{b: body}
 	groups := r.count()
 	first := r.off
@@ -48,10 +51,10 @@ func rewriteFunc(dst, body []byte, params uint32, ck checks) ([]byte, error) {
 		r.valtype()
 	}
 	if r.err != nil {
-		return nil, r.err
+		return nil, false, r.err
 	}
 	if counter >= 50000 {
-		return nil, fmt.Errorf("too many locals (%d)", counter)
+		return nil, false, fmt.Errorf("too many locals (%d)", counter)
 	}
 	// Locals: the original groups, then one i32, the loop counter.
 	dst = appendU32(dst, groups+1)
@@ -75,13 +78,13 @@ func rewriteFunc(dst, body []byte, params uint32, ck checks) ([]byte, error) {
 		}
 	}
 	if r.err != nil {
-		return nil, r.err
+		return nil, false, r.err
 	}
 	if calls {
 		dst = ck.entry(dst)
 	}
 	dst = append(dst, rest...)
-	return append(dst, body[last:]...), nil
+	return append(dst, body[last:]...), r.dataRefs, nil
 }
 
 // instr skips one instruction and its immediates and returns its opcode.
@@ -141,7 +144,9 @@ func (r *reader) instr() byte {
 	case op == 0xd2 || op == 0xd4 || op == 0xd6: // ref.func br_on_null br_on_non_null
 		r.u32()
 	case op == 0xfc:
-		r.miscOp()
+		if sub := r.miscOp(); sub == 8 || sub == 9 { // memory.init data.drop
+			r.dataRefs = true
+		}
 	case op == 0xfd:
 		r.simdOp()
 	case op == 0xfe:
@@ -160,8 +165,9 @@ func (r *reader) instr() byte {
 	return op
 }
 
-func (r *reader) miscOp() {
-	switch sub := r.u32(); {
+func (r *reader) miscOp() uint32 {
+	sub := r.u32()
+	switch {
 	case sub <= 7: // saturating truncations
 	case sub == 8: // memory.init dataidx memidx
 		r.u32()
@@ -176,6 +182,7 @@ func (r *reader) miscOp() {
 	default:
 		r.fail("unknown 0xfc opcode %d", sub)
 	}
+	return sub
 }
 
 func (r *reader) simdOp() {

@@ -21,6 +21,11 @@ const StartExport = "__kw_start"
 // checks.
 const Interval = 4096
 
+// Version numbers the output format of Instrument: callers that cache its
+// output must key the cache by it. It changes whenever the same input would
+// be instrumented differently.
+const Version = 2
+
 // ErrUnsupported is wrapped by errors about modules the rewriter cannot
 // handle.
 var ErrUnsupported = errors.New("guard: cannot instrument module")
@@ -35,6 +40,8 @@ const (
 	secExport   = 7
 	secStart    = 8
 	secCode     = 10
+	secData     = 11
+	secDataCnt  = 12
 	extFunc     = 0
 	extMemory   = 2
 	extGlobal   = 3
@@ -57,6 +64,7 @@ type module struct {
 	importedGlobals uint32
 	definedGlobals  uint32
 	hasMemory       bool
+	importedMemory  bool
 	start           int64    // start function index, or -1
 	params          []uint32 // parameter count of each type
 	funcTypes       []uint32 // type of each defined function
@@ -74,6 +82,23 @@ func Instrument(bin []byte) ([]byte, error) {
 		extra = 2
 	}
 	ck := checks{stop: stop, memory: m.hasMemory}
+	// The code is rewritten first: it says whether instructions name data
+	// segments, and the data count section, before it, depends on that.
+	var code, data []byte
+	var dataCount uint32
+	dataRefs := false
+	for _, s := range m.secs {
+		if s.id == secCode {
+			if code, dataRefs, err = rewriteCode(s.body, m, ck); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, s := range m.secs {
+		if s.id == secData && !dataRefs && !m.importedMemory {
+			data, dataCount, _ = coalesceData(s.body)
+		}
+	}
 
 	out := append([]byte(nil), bin[:8]...)
 	emit := func(id byte, body []byte) {
@@ -118,11 +143,19 @@ func Instrument(bin []byte) ([]byte, error) {
 			}
 			emit(s.id, body)
 		case secCode:
-			body, err := rewriteCode(s.body, m, ck)
-			if err != nil {
-				return nil, err
+			emit(s.id, code)
+		case secData:
+			if data != nil {
+				emit(s.id, data)
+			} else {
+				emit(s.id, s.body)
 			}
-			emit(s.id, body)
+		case secDataCnt:
+			if data != nil {
+				emit(s.id, appendU32(nil, dataCount))
+			} else {
+				emit(s.id, s.body)
+			}
 		default:
 			emit(s.id, s.body)
 		}
@@ -205,6 +238,7 @@ func (m *module) countImports(r *reader) error {
 		case extMemory:
 			r.limits()
 			m.hasMemory = true
+			m.importedMemory = true
 		case extGlobal:
 			r.valtype()
 			r.byte()

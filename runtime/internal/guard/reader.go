@@ -7,6 +7,8 @@ type reader struct {
 	b   []byte
 	off int
 	err error
+
+	dataRefs bool // instr saw memory.init or data.drop
 }
 
 func (r *reader) fail(format string, args ...any) {
@@ -79,6 +81,32 @@ func (r *reader) count() uint32 {
 	return n
 }
 func (r *reader) s33() { r.leb(33) }
+
+// s32 reads a signed LEB128 i32 (at most 5 bytes, the unused bits of the
+// last one a sign extension).
+func (r *reader) s32() int32 {
+	var v uint32
+	for shift := uint(0); ; shift += 7 {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		if shift == 28 {
+			if hi := c & 0x70; c&0x80 != 0 || (c&0x08 == 0) != (hi == 0) || (hi != 0 && hi != 0x70) {
+				r.fail("i32 LEB128 out of range")
+				return 0
+			}
+			return int32(v | uint32(c)<<28)
+		}
+		v |= uint32(c&0x7f) << shift
+		if c&0x80 == 0 {
+			if c&0x40 != 0 {
+				v |= ^uint32(0) << (shift + 7)
+			}
+			return int32(v)
+		}
+	}
+}
 func (r *reader) s64() { r.leb(64) }
 
 func (r *reader) limits() {
