@@ -31,4 +31,22 @@
 // [*SendTimeoutError] or [*Error]; [ErrProducerClosed] is returned after
 // [Producer.Close]. One failing record never fails the other records of the
 // same call: see [SendResult.Err] and [*DeliveryError].
+//
+// A failure is never a guess: with Idempotent (or TransactionalID), a record
+// the broker wrote is reported delivered, with its offset, even when the
+// answer came only after its delivery timeout, because the producer resends
+// a batch in doubt at its sequence until the broker answers (for up to
+// RequestTimeout more). A [*SendTimeoutError] with MaybeWritten set
+// (errors.Is(err, [ErrMaybeWritten])) means the broker could not be reached
+// to find out; MaybeWritten false means the record was not written.
+//
+// # Transactions
+//
+// Against a cluster whose finalized transaction.version feature is 2 or more
+// (Kafka 4.0+ by default) transactions use KIP-890's version 2: partitions
+// and consumer groups join a transaction implicitly with its Produce and
+// TxnOffsetCommit requests, and every commit or abort bumps the producer
+// epoch, so a late write of a finished transaction is fenced. Older clusters
+// get version 1 (AddPartitionsToTxn, AddOffsetsToTxn). The choice is made at
+// the start of each transaction and needs no configuration.
 package kafka
