@@ -1,6 +1,7 @@
 // Package hostfuncs is the host side of the functions a kafkawasm plugin may
 // import (docs/ABI.md): the "kafkawasm" module (log, config_get,
-// now_unix_nanos, monotonic_nanos, random_fill, set_error), AssemblyScript's
+// now_unix_nanos, monotonic_nanos, random_fill, set_error, and the ABI 1.1
+// primitives sha256 and json_scan in accel.go), AssemblyScript's
 // env.abort, and the sandboxed WASI configuration. Nothing else: a plugin
 // gets no filesystem, network or environment access from this package.
 //

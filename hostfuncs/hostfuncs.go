@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/kafkawasm/kafkawasm/internal/abi"
+	"github.com/kafkawasm/kafkawasm/sdk/go/kwjson"
 )
 
 // Limits on what a guest can hand the host in one call.
@@ -91,6 +92,7 @@ type Call struct {
 	env    *Env
 	errMsg []byte
 	hasErr bool
+	doc    kwjson.Doc // json_scan scratch
 }
 
 // NewCall returns the state of one module instance of the plugin.
@@ -142,6 +144,7 @@ func Instantiate(ctx context.Context, r wazero.Runtime) error {
 	}, nil, []api.ValueType{i64})
 	export(abi.ImportRandomFill, randomFill, []api.ValueType{i32, i32}, nil)
 	export(abi.ImportSetError, setError, []api.ValueType{i32, i32}, nil)
+	exportAccel(export)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("hostfuncs: instantiate %s: %w", abi.HostModule, err)
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/kafkawasm/kafkawasm/hostfuncs"
 	sdk "github.com/kafkawasm/kafkawasm/sdk/go"
+	"github.com/kafkawasm/kafkawasm/sdk/go/kwjson"
 )
 
 // A direct wazero harness: it plays the host side of docs/ABI.md with the
@@ -74,6 +76,16 @@ func theHarness(t *testing.T) *harness {
 			msg, _ := m.Memory().Read(ptr, n)
 			stateOf(ctx).lastErr = string(msg)
 		}).Export("set_error")
+		// ABI 1.1 host primitives: the host's own implementations over
+		// the guest's memory.
+		mem := func(m api.Module) []byte { b, _ := m.Memory().Read(0, m.Memory().Size()); return b }
+		b.NewFunctionBuilder().WithFunc(func(ctx context.Context, m api.Module, ptr, n, out uint32) uint32 {
+			return hostfuncs.SHA256(mem(m), ptr, n, out)
+		}).Export("sha256")
+		b.NewFunctionBuilder().WithFunc(func(ctx context.Context, m api.Module, src, n, tape, tapeCap, strs, strsCap, flags uint32) int64 {
+			var d kwjson.Doc
+			return hostfuncs.ScanJSON(&d, mem(m), src, n, tape, tapeCap, strs, strsCap, flags)
+		}).Export("json_scan")
 		if _, err := b.Instantiate(ctx); err != nil {
 			panic(err)
 		}

@@ -4,7 +4,7 @@ package abi
 // guest's kw_abi_version export returns.
 const (
 	VersionMajor = 1
-	VersionMinor = 0
+	VersionMinor = 1
 	Version      = VersionMajor<<16 | VersionMinor
 )
 
@@ -38,6 +38,10 @@ const (
 	ImportRandomFill    = "random_fill"     // (ptr, len i32)
 	ImportSetError      = "set_error"       // (ptr, len i32)
 
+	// ABI 1.1, optional: host-accelerated primitives (docs/ABI.md).
+	ImportSHA256   = "sha256"    // (ptr, len, out_ptr i32) -> i32 errno
+	ImportJSONScan = "json_scan" // (src, src_len, tape, tape_cap, strs, strs_cap, flags i32) -> i64
+
 	// WASIModule is provided for toolchains that need it, without files,
 	// environment, arguments or sockets.
 	WASIModule = "wasi_snapshot_preview1"
@@ -45,6 +49,14 @@ const (
 	// EnvModule.ImportAbort is AssemblyScript's abort(msg, file, line, col).
 	EnvModule   = "env"
 	ImportAbort = "abort"
+)
+
+// Errno-like results of the 1.1 host primitives (json_scan returns them
+// negated, with an offset; see sdk/go/kwjson's tape).
+const (
+	ErrnoOK         = 0
+	ErrnoOutOfRange = 1 // a pointer and length outside guest memory
+	ErrnoNoSpace    = 2 // an output buffer is too small
 )
 
 // Log levels of the log import.

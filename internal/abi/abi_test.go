@@ -121,7 +121,7 @@ func TestEnrichOutput(t *testing.T) {
 }
 
 func TestVersionParts(t *testing.T) {
-	if ma, mi := abi.VersionParts(abi.Version); ma != 1 || mi != 0 {
+	if ma, mi := abi.VersionParts(abi.Version); ma != 1 || mi != 1 {
 		t.Fatal(ma, mi)
 	}
 	if p, n := abi.UnpackResult(abi.PackResult(0x10000, 42)); p != 0x10000 || n != 42 {

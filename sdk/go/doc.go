@@ -24,7 +24,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o plugin.wasm .
 //
-// The SDK implements ABI version 1.0 (docs/ABI.md): it exports
+// The SDK implements ABI version 1.1 (docs/ABI.md): it exports
 // kw_abi_version, kw_input, kw_configure, kw_partition, kw_encode, kw_decode
 // and kw_enrich, parses the batch inputs and writes the output layouts.
 // Every kind is exported because a Go module exports all of its
@@ -53,6 +53,10 @@
 // deterministic unless the plugin's table grants them. Outside wasip1 (for example in a plugin's native unit tests)
 // they fall back to stderr, the system clocks and crypto/rand, and
 // ConfigValue reports every key absent.
+//
+// SHA256, ParseJSON and ParseJSONSorted call the ABI 1.1 host primitives
+// (sha256, json_scan): a module imports them only if it calls them, and then
+// needs a 1.1 host. Outside wasip1 they run the host's code in-process.
 //
 // The pure-Go layout code (AppendBatchInput, Batch.Parse, the output
 // encoders and decoders) builds on every platform and is shared with tests

@@ -4,8 +4,11 @@ package sdk
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"os"
 	"time"
+
+	"github.com/kafkawasm/kafkawasm/sdk/go/kwjson"
 )
 
 // Stand-ins for the host imports when the SDK is built natively, so that
@@ -35,3 +38,11 @@ func hostConfigGet(string, []byte) int32 { return -1 }
 var lastError string
 
 func setError(msg string) { lastError = msg }
+
+func hostSHA256(data []byte) [32]byte { return sha256.Sum256(data) }
+
+// hostScanJSON runs the host's scanner code (kwjson's reference Scan).
+func hostScanJSON(src, tape, strs []byte, flags int) (nodes, strsLen, code, offset int) {
+	var d kwjson.Doc
+	return d.Scan(src, tape, strs, flags)
+}

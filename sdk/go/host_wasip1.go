@@ -2,7 +2,11 @@
 
 package sdk
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/kafkawasm/kafkawasm/sdk/go/kwjson"
+)
 
 // Host imports of module "kafkawasm" (docs/ABI.md). Pointers are offsets in
 // this module's linear memory; Go's heap does not move, and the arguments
@@ -43,4 +47,28 @@ func hostConfigGet(key string, buf []byte) int32 {
 
 func setError(msg string) {
 	kwSetError(unsafe.Pointer(unsafe.StringData(msg)), int32(len(msg)))
+}
+
+//go:wasmimport kafkawasm sha256
+func kwSHA256(ptr unsafe.Pointer, n int32, out unsafe.Pointer) int32
+
+//go:wasmimport kafkawasm json_scan
+func kwJSONScan(src unsafe.Pointer, srcLen int32, tape unsafe.Pointer, tapeCap int32, strs unsafe.Pointer, strsCap int32, flags int32) int64
+
+// shaOut receives sha256's digest: a package variable, so that passing its
+// address to the import does not move a local to the heap on every call.
+var shaOut [32]byte
+
+func hostSHA256(data []byte) [32]byte {
+	if kwSHA256(unsafe.Pointer(unsafe.SliceData(data)), int32(len(data)), unsafe.Pointer(&shaOut)) != 0 {
+		panic("kafkawasm sdk: sha256 import refused the buffers")
+	}
+	return shaOut
+}
+
+func hostScanJSON(src, tape, strs []byte, flags int) (nodes, strsLen, code, offset int) {
+	r := kwJSONScan(unsafe.Pointer(unsafe.SliceData(src)), int32(len(src)),
+		unsafe.Pointer(unsafe.SliceData(tape)), int32(len(tape)),
+		unsafe.Pointer(unsafe.SliceData(strs)), int32(len(strs)), int32(flags))
+	return kwjson.UnpackScanResult(r)
 }

@@ -9,7 +9,7 @@ import (
 // ABI version spoken by this SDK, as returned by kw_abi_version.
 const (
 	ABIMajor   = 1
-	ABIMinor   = 0
+	ABIMinor   = 1
 	ABIVersion = ABIMajor<<16 | ABIMinor
 )
 
@@ -147,6 +147,8 @@ type Batch struct {
 	headers []Header
 	spans   []int32 // per record: start index into headers
 	intern  map[string]string
+	recent  []string // recently interned keys, checked before intern
+	next    int      // next slot of recent to replace
 }
 
 // maxInterned bounds the header-key intern table.
@@ -155,9 +157,30 @@ const maxInterned = 256
 // internBytes returns b as a string, reusing a previous string with the same
 // bytes so that repeated header keys and topics do not allocate.
 func (b *Batch) internBytes(v []byte) string {
-	if s, ok := b.intern[string(v)]; ok {
-		return s
+	// A few recent keys first: a map lookup hashes the key, which costs
+	// more than these comparisons in Wasm (no hardware hash there).
+	for _, s := range b.recent {
+		if s == string(v) {
+			return s
+		}
 	}
+	s, ok := b.intern[string(v)]
+	if !ok {
+		s = b.internNew(v)
+	}
+	if len(b.recent) < maxRecent {
+		b.recent = append(b.recent, s)
+	} else {
+		b.recent[b.next%maxRecent] = s
+		b.next++
+	}
+	return s
+}
+
+// maxRecent is the size of the recent-key cache in front of the intern map.
+const maxRecent = 8
+
+func (b *Batch) internNew(v []byte) string {
 	s := string(v)
 	if b.intern == nil {
 		b.intern = make(map[string]string)
@@ -170,6 +193,107 @@ func (b *Batch) internBytes(v []byte) string {
 
 // Parse decodes the record batch layout of docs/ABI.md. The records alias in.
 func (b *Batch) Parse(in []byte) error {
+	if b.parseFast(in) {
+		return nil
+	}
+	return b.parse(in)
+}
+
+// parseFast decodes a well-formed batch in one straight loop (no calls per
+// field: calls are what costs in Wasm). It reports false on anything
+// unusual, and parse then decodes again to name the error.
+func (b *Batch) parseFast(in []byte) bool {
+	u32 := func(off int) uint32 { return binary.LittleEndian.Uint32(in[off:]) }
+	end := len(in)
+	if end < 12 || u32(0) > uint32(end-12) {
+		return false
+	}
+	off := 4 + int(u32(0))
+	topic := in[4:off]
+	count := u32(off + 4)
+	off += 8
+	if uint64(count)*12 > uint64(end-off) {
+		return false
+	}
+	b.Topic = b.internBytes(topic)
+	b.PartitionCount = int(u32(off - 8))
+	b.Records = b.Records[:0]
+	b.headers = b.headers[:0]
+	for i := 0; i < int(count); i++ {
+		var rec Record
+		rec.Topic = b.Topic
+		for f := 0; f < 2; f++ {
+			if end-off < 4 {
+				return false
+			}
+			n := int32(u32(off))
+			off += 4
+			var v []byte
+			switch {
+			case n == lenNull:
+			case n < 0 || int(n) > end-off:
+				return false
+			default:
+				v = in[off : off+int(n) : off+int(n)]
+				off += int(n)
+			}
+			if f == 0 {
+				rec.Key = v
+			} else {
+				rec.Value = v
+			}
+		}
+		if end-off < 4 {
+			return false
+		}
+		hc := u32(off)
+		off += 4
+		if uint64(hc)*8 > uint64(end-off) {
+			return false
+		}
+		first := len(b.headers)
+		for j := 0; j < int(hc); j++ {
+			if end-off < 4 {
+				return false
+			}
+			kn := u32(off)
+			off += 4
+			if kn > uint32(end-off) || end-off-int(kn) < 4 {
+				return false
+			}
+			key := in[off : off+int(kn)]
+			off += int(kn)
+			vn := int32(u32(off))
+			off += 4
+			var v []byte
+			switch {
+			case vn == lenNull:
+			case vn < 0 || int(vn) > end-off:
+				return false
+			default:
+				v = in[off : off+int(vn) : off+int(vn)]
+				off += int(vn)
+			}
+			b.headers = append(b.headers, Header{Key: b.internBytes(key), Value: v})
+		}
+		rec.Headers = b.headers[first:len(b.headers):len(b.headers)] // rebased below
+		b.Records = append(b.Records, rec)
+	}
+	if off != end {
+		return false
+	}
+	// Rebase the header windows: appends above may have moved b.headers.
+	at := 0
+	for i := range b.Records {
+		h := len(b.Records[i].Headers)
+		b.Records[i].Headers = b.headers[at : at+h : at+h]
+		at += h
+	}
+	return true
+}
+
+// parse is Parse with a sticky-error reader that names what is malformed.
+func (b *Batch) parse(in []byte) error {
 	r := reader{b: in}
 	b.Topic = b.internBytes(r.sized("topic"))
 	b.PartitionCount = int(r.u32("partition_count"))

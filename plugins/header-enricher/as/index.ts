@@ -2,10 +2,9 @@
 // ../README.md for the config and header formats. Go and AS builds must give
 // identical results (plugins/testdata/vectors/header-enricher.json).
 
-import { Record, Header, registerEnricher, registerConfigure, fail, randomInto } from "../../../sdk/assemblyscript/assembly/index";
+import { Record, Header, registerEnricher, registerConfigure, fail, randomInto, sha256Into } from "../../../sdk/assemblyscript/assembly/index";
 import { JsonDoc } from "../../../sdk/assemblyscript/assembly/json";
 import { parseConfig, getString, getBool, strValue, strPresent, boolValue } from "../../internal/as/plugcfg";
-import { sha256 } from "./sha256";
 
 // The SDK's ABI exports must be exported from the entry file.
 export * from "../../../sdk/assemblyscript/assembly/exports";
@@ -15,7 +14,6 @@ const HOST_HEADER = "host";
 const HASH_HEADER = "content-sha256";
 
 let traceID = true;
-let hostValue: Uint8Array | null = null;
 let contents = true;
 
 // Random bytes are fetched from the host 1 KiB at a time, not per record.
@@ -43,20 +41,26 @@ function configure(cfg: Uint8Array): void {
   const c = boolValue;
   if (addHost && !hasName) return fail('config: "host" is true but "host_name" is not set');
   traceID = t;
-  hostValue = addHost ? Uint8Array.wrap(String.UTF8.encode(name)) : null;
+  hostHdr = addHost ? new Header(HOST_HEADER, Uint8Array.wrap(String.UTF8.encode(name))) : null;
   contents = c;
 }
 
-/** Lowercase hex of n bytes at p. */
-function hex(p: usize, n: i32): Uint8Array {
-  const out = new Uint8Array(n * 2);
+/** Writes the lowercase hex of n bytes at p into dst (2n bytes). */
+function hexInto(dst: Uint8Array, p: usize, n: i32): void {
+  const d = dst.dataStart;
   for (let i = 0; i < n; i++) {
     const b = <i32>load<u8>(p + <usize>i);
-    out[2 * i] = <u8>HEX.charCodeAt(b >> 4);
-    out[2 * i + 1] = <u8>HEX.charCodeAt(b & 15);
+    store<u8>(d + <usize>(2 * i), <u8>HEX.charCodeAt(b >> 4));
+    store<u8>(d + <usize>(2 * i + 1), <u8>HEX.charCodeAt(b & 15));
   }
-  return out;
 }
+
+// The headers are reused for every record (the SDK copies them out before
+// the next record), so that enriching allocates nothing per record.
+const traceHdr = new Header(TRACE_HEADER, new Uint8Array(32));
+const hashHdr = new Header(HASH_HEADER, new Uint8Array(64));
+let hostHdr: Header | null = null;
+const outHdrs = new Array<Header>(0);
 
 function randomBytes(n: i32): usize {
   if (poolPos + n > pool.length) {
@@ -69,15 +73,18 @@ function randomBytes(n: i32): usize {
 }
 
 function enrich(r: Record): Header[] | null {
-  const out: Header[] = [];
+  const out = outHdrs;
+  out.length = 0;
   if (traceID && r.findHeader(TRACE_HEADER) < 0) {
-    out.push(new Header(TRACE_HEADER, hex(randomBytes(16), 16)));
+    hexInto(traceHdr.value!, randomBytes(16), 16);
+    out.push(traceHdr);
   }
-  const hv = hostValue;
-  if (hv !== null) out.push(new Header(HOST_HEADER, hv));
+  const hh = hostHdr;
+  if (hh !== null) out.push(hh);
   if (contents && r.valueLen >= 0) {
-    sha256(r.valuePtr, r.valueLen, changetype<usize>(digest));
-    out.push(new Header(HASH_HEADER, hex(changetype<usize>(digest), 32)));
+    sha256Into(r.valuePtr, r.valueLen, changetype<usize>(digest));
+    hexInto(hashHdr.value!, changetype<usize>(digest), 32);
+    out.push(hashHdr);
   }
   return out;
 }

@@ -6,7 +6,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"errors"
 
 	"github.com/kafkawasm/kafkawasm/plugins/internal/plugcfg"
@@ -110,7 +109,7 @@ func enrich(r sdk.Record) ([]sdk.Header, error) {
 		out = append(out, sdk.Header{Key: hostHeader, Value: cfg.host})
 	}
 	if cfg.contents && r.Value != nil {
-		sum := sha256.Sum256(r.Value)
+		sum := sdk.SHA256(r.Value)
 		hexInto(hash[:], sum[:])
 		out = append(out, sdk.Header{Key: hashHeader, Value: hash[:]})
 	}

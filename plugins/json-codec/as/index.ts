@@ -3,9 +3,9 @@
 // identical results (plugins/testdata/vectors/json-codec.json).
 
 import { ByteBuf, registerCodec, registerConfigure, fail, compareBytes } from "../../../sdk/assemblyscript/assembly/index";
-import { JsonDoc, KIND_ARRAY, KIND_FALSE, KIND_NULL, KIND_NUMBER, KIND_OBJECT, KIND_STRING, KIND_TRUE, kindName, quote, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
+import { JsonDoc, SCAN_SORT_KEYS, KIND_ARRAY, KIND_FALSE, KIND_NULL, KIND_NUMBER, KIND_OBJECT, KIND_STRING, KIND_TRUE, kindName, quote, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
 import { parseConfig, getStrings, getBool, strsValue, boolValue } from "../../internal/as/plugcfg";
-import { beginEncode, decodeWire, duplicateKey, encodeTree, members, sortMembers, wireError } from "./wire";
+import { beginEncode, decodeWire, duplicateAt, encodeTree, nodeEnd, nodeKind, nodeN, nodeOff, wireError } from "./wire";
 
 // The SDK's ABI exports must be exported from the entry file.
 export * from "../../../sdk/assemblyscript/assembly/exports";
@@ -65,22 +65,40 @@ function configure(cfg: Uint8Array): void {
   allowUnknown = au;
 }
 
+// Lookups compare UTF-8 bytes (lengths first), never UTF-16 strings.
+
+@inline function sameBytes(a: ArrayBuffer, p: usize, n: i32): bool {
+  return a.byteLength == n && memory.compare(changetype<usize>(a), p, <usize>n) == 0;
+}
+
 function lookupType(p: usize, n: i32): i32 {
   for (let i = 0; i < typeKeys.length; i++) {
-    if (compareBytes(changetype<usize>(typeKeys[i]), typeKeys[i].byteLength, p, n) == 0) return typeVals[i];
+    if (sameBytes(unchecked(typeKeys[i]), p, n)) return unchecked(typeVals[i]);
   }
   return -1;
 }
 
 function isRequired(p: usize, n: i32): bool {
   for (let i = 0; i < required.length; i++) {
-    if (compareBytes(changetype<usize>(required[i]), required[i].byteLength, p, n) == 0) return true;
+    if (sameBytes(unchecked(required[i]), p, n)) return true;
+  }
+  return false;
+}
+
+/** Whether object node obj has a member whose key is the bytes of name (raw tape walk). */
+function hasMember(obj: i32, name: ArrayBuffer): bool {
+  const t = doc.tapePtr;
+  const sp = doc.strsPtr;
+  let c = obj + 1;
+  for (let j = nodeN(t, obj); j > 0; j--) {
+    if (sameBytes(name, sp + <usize>nodeOff(t, c), nodeN(t, c))) return true;
+    c = nodeEnd(t, c + 1);
   }
   return false;
 }
 
 function matches(t: i32, v: i32): bool {
-  const k = doc.kind(v);
+  const k = nodeKind(doc.tapePtr, v);
   switch (t) {
     case 1:
       return k == KIND_STRING;
@@ -101,7 +119,8 @@ function matches(t: i32, v: i32): bool {
 }
 
 function encode(topic: string, input: Uint8Array): Uint8Array | null {
-  if (!doc.parseArray(input)) {
+  // The host parses with sorted keys: members come in wire order, duplicates adjacent.
+  if (!doc.parseArrayHost(input, SCAN_SORT_KEYS)) {
     fail("invalid JSON: " + doc.error());
     return null;
   }
@@ -110,35 +129,35 @@ function encode(topic: string, input: Uint8Array): Uint8Array | null {
     fail("value must be a JSON object, got " + kindName(doc.kind(root)));
     return null;
   }
-  for (let i = 0; i < requiredNames.length; i++) {
-    if (doc.get(root, requiredNames[i]) < 0) {
+  for (let i = 0; i < required.length; i++) {
+    if (!hasMember(root, unchecked(required[i]))) {
       fail("missing required field " + quote(requiredNames[i]));
       return null;
     }
   }
   beginEncode(out);
-  for (let c = doc.first(root); c >= 0; c = doc.next(root, c)) members.push(c);
-  sortMembers(doc, 0);
-  const dup = duplicateKey(doc, 0);
+  const dup = duplicateAt(doc, root);
   if (dup !== null) {
     fail(dup);
     return null;
   }
-  for (let i = 0; i < members.length; i++) {
-    const key = members[i];
-    const kp = doc.bytesPtr(key);
-    const kn = doc.bytesLen(key);
+  const tp = doc.tapePtr;
+  const sp = doc.strsPtr;
+  let key = root + 1;
+  for (let j = nodeN(tp, root); j > 0; j--) {
+    const kp = sp + <usize>nodeOff(tp, key);
+    const kn = nodeN(tp, key);
     const t = lookupType(kp, kn);
     if (t >= 0 && !matches(t, key + 1)) {
-      fail("field " + quoteBytes(kp, kn) + ": expected " + TYPE_NAMES[t] + ", got " + kindName(doc.kind(key + 1)));
+      fail("field " + quoteBytes(kp, kn) + ": expected " + TYPE_NAMES[t] + ", got " + kindName(nodeKind(tp, key + 1)));
       return null;
     }
     if (t < 0 && !allowUnknown && !isRequired(kp, kn)) {
       fail("unknown field " + quoteBytes(kp, kn));
       return null;
     }
+    key = nodeEnd(tp, key + 1);
   }
-  members.length = 0;
   if (!encodeTree(doc, root, out)) {
     fail(wireError!);
     return null;

@@ -1,7 +1,7 @@
 // The json-codec wire format: the twin of ../go/wire.go (format described
 // there and in ../README.md). Errors are reported through `wireError`.
 
-import { ByteBuf, compareBytes } from "../../../sdk/assemblyscript/assembly/index";
+import { ByteBuf } from "../../../sdk/assemblyscript/assembly/index";
 import {
   JsonDoc,
   KIND_ARRAY,
@@ -62,43 +62,55 @@ function parseInt64(p: usize, n: i32): bool {
   return true;
 }
 
-/** Member key node indexes of the objects being encoded (a stack of windows). */
-export const members = new Array<i32>(0);
-
-/** Sorts members[base..] by key bytes (insertion sort: objects are small). */
-export function sortMembers(d: JsonDoc, base: i32): void {
-  for (let i = base + 1; i < members.length; i++) {
-    const k = members[i];
-    let j = i;
-    while (j > base && compareBytes(d.bytesPtr(members[j - 1]), d.bytesLen(members[j - 1]), d.bytesPtr(k), d.bytesLen(k)) > 0) {
-      members[j] = members[j - 1];
-      j--;
-    }
-    members[j] = k;
-  }
+// Raw tape fields of node i (docs/ABI.md, "json_scan"): the encoder walks
+// the tape directly, without per-field method calls.
+@inline export function nodeKind(t: usize, i: i32): i32 {
+  return load<i32>(t + (<usize>i << 4));
+}
+@inline export function nodeOff(t: usize, i: i32): i32 {
+  return load<i32>(t + (<usize>i << 4), 4);
+}
+@inline export function nodeN(t: usize, i: i32): i32 {
+  return load<i32>(t + (<usize>i << 4), 8);
+}
+@inline export function nodeEnd(t: usize, i: i32): i32 {
+  return load<i32>(t + (<usize>i << 4), 12);
 }
 
-/** The first adjacent duplicate key in members[base..], as an error message, or null. */
-export function duplicateKey(d: JsonDoc, base: i32): string | null {
-  for (let i = base + 1; i < members.length; i++) {
-    const a = members[i - 1];
-    const b = members[i];
-    if (compareBytes(d.bytesPtr(a), d.bytesLen(a), d.bytesPtr(b), d.bytesLen(b)) == 0) {
-      return "duplicate key " + quoteBytes(d.bytesPtr(b), d.bytesLen(b));
+/** The first duplicate key of object node v (keys sorted: duplicates adjacent), as an error, or null. */
+export function duplicateAt(d: JsonDoc, v: i32): string | null {
+  const t = d.tapePtr;
+  const sp = d.strsPtr;
+  const n = nodeN(t, v);
+  let c = v + 1;
+  for (let j = 0; j < n; j++) {
+    const next = nodeEnd(t, c + 1);
+    if (j + 1 < n) {
+      const an = nodeN(t, c);
+      const bn = nodeN(t, next);
+      if (an == bn && memory.compare(sp + <usize>nodeOff(t, c), sp + <usize>nodeOff(t, next), <usize>an) == 0) {
+        return "duplicate key " + quoteBytes(sp + <usize>nodeOff(t, next), bn);
+      }
     }
+    c = next;
   }
   return null;
 }
 
-/** Appends the wire form of node v; false after setting wireError. */
-export function encodeTree(d: JsonDoc, v: i32, out: ByteBuf): bool {
-  const k = d.kind(v);
+/**
+ * Appends the wire form of node v of a document parsed with sorted keys
+ * (SCAN_SORT_KEYS); false after setting wireError. checked: v is an object
+ * already checked for duplicate keys.
+ */
+export function encodeTree(d: JsonDoc, v: i32, out: ByteBuf, checked: bool = true): bool {
+  const t = d.tapePtr;
+  const k = nodeKind(t, v);
   if (k == KIND_NULL) out.u8(TAG_NULL);
   else if (k == KIND_FALSE) out.u8(TAG_FALSE);
   else if (k == KIND_TRUE) out.u8(TAG_TRUE);
   else if (k == KIND_NUMBER) {
-    const p = d.bytesPtr(v);
-    const n = d.bytesLen(v);
+    const p = d.srcPtr + <usize>nodeOff(t, v);
+    const n = nodeN(t, v);
     if (parseInt64(p, n)) {
       out.u8(TAG_INT);
       uvarint(out, <u64>(parsedInt << 1) ^ <u64>(parsedInt >> 63));
@@ -108,34 +120,38 @@ export function encodeTree(d: JsonDoc, v: i32, out: ByteBuf): bool {
       out.bytes(p, n);
     }
   } else if (k == KIND_STRING) {
+    const n = nodeN(t, v);
     out.u8(TAG_STRING);
-    uvarint(out, <u64>d.bytesLen(v));
-    out.bytes(d.bytesPtr(v), d.bytesLen(v));
+    uvarint(out, <u64>n);
+    out.bytes(d.strsPtr + <usize>nodeOff(t, v), n);
   } else if (k == KIND_ARRAY) {
+    const n = nodeN(t, v);
     out.u8(TAG_ARRAY);
-    uvarint(out, <u64>d.len(v));
-    for (let c = d.first(v); c >= 0; c = d.next(v, c)) {
-      if (!encodeTree(d, c, out)) return false;
+    uvarint(out, <u64>n);
+    let c = v + 1;
+    for (let j = 0; j < n; j++) {
+      if (!encodeTree(d, c, out, false)) return false;
+      c = nodeEnd(t, c);
     }
   } else if (k == KIND_OBJECT) {
-    const base = members.length;
-    for (let c = d.first(v); c >= 0; c = d.next(v, c)) members.push(c);
-    sortMembers(d, base);
-    const dup = duplicateKey(d, base);
-    if (dup !== null) {
-      wireError = dup;
-      return false;
+    if (!checked) {
+      const dup = duplicateAt(d, v);
+      if (dup !== null) {
+        wireError = dup;
+        return false;
+      }
     }
-    const n = members.length - base;
+    const n = nodeN(t, v);
     out.u8(TAG_OBJECT);
     uvarint(out, <u64>n);
-    for (let i = base; i < base + n; i++) {
-      const key = members[i];
-      uvarint(out, <u64>d.bytesLen(key));
-      out.bytes(d.bytesPtr(key), d.bytesLen(key));
-      if (!encodeTree(d, key + 1, out)) return false;
+    let c = v + 1;
+    for (let j = 0; j < n; j++) {
+      const kn = nodeN(t, c);
+      uvarint(out, <u64>kn);
+      out.bytes(d.strsPtr + <usize>nodeOff(t, c), kn);
+      if (!encodeTree(d, c + 1, out, false)) return false;
+      c = nodeEnd(t, c + 1);
     }
-    members.length = base;
   }
   return true;
 }
@@ -268,7 +284,6 @@ export function decodeWire(p: usize, n: i32, out: ByteBuf): bool {
 
 export function beginEncode(out: ByteBuf): void {
   wireError = null;
-  members.length = 0;
   out.reset();
   out.u8(WIRE_VERSION);
 }

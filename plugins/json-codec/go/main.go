@@ -8,6 +8,8 @@ package main
 
 import (
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/kafkawasm/kafkawasm/plugins/internal/plugcfg"
 	sdk "github.com/kafkawasm/kafkawasm/sdk/go"
@@ -39,6 +41,19 @@ type schema struct {
 	required     []string
 	types        []field // in config order
 	allowUnknown bool
+
+	// The same, in ascending byte order, for merge walks over the members
+	// of a document parsed with sorted keys.
+	typesSorted    []field
+	requiredSorted []string
+}
+
+// index fills the sorted views of s.
+func (s *schema) index() {
+	s.typesSorted = append([]field(nil), s.types...)
+	slices.SortFunc(s.typesSorted, func(a, b field) int { return strings.Compare(a.name, b.name) })
+	s.requiredSorted = append([]string(nil), s.required...)
+	slices.Sort(s.requiredSorted)
 }
 
 var (
@@ -95,6 +110,7 @@ func configure(raw []byte) error {
 		}
 		s.types = append(s.types, field{name: name, typ: fieldType(typ)})
 	}
+	s.index()
 	sch = s
 	return nil
 }
@@ -115,27 +131,6 @@ func (s *schema) isRequired(name []byte) bool {
 		}
 	}
 	return false
-}
-
-func matches(t fieldType, v kwjson.Value) bool {
-	k := v.Kind()
-	switch t {
-	case tString:
-		return k == kwjson.String
-	case tNumber:
-		return k == kwjson.Number
-	case tInteger:
-		return v.IsInteger()
-	case tBoolean:
-		return k == kwjson.True || k == kwjson.False
-	case tObject:
-		return k == kwjson.Object
-	case tArray:
-		return k == kwjson.Array
-	case tNull:
-		return k == kwjson.Null
-	}
-	return true
 }
 
 func encodeValue(_ string, in []byte) ([]byte, error) { return enc.encode(&sch, in) }

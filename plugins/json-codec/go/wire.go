@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"slices"
 	"strconv"
 
+	sdk "github.com/kafkawasm/kafkawasm/sdk/go"
 	"github.com/kafkawasm/kafkawasm/sdk/go/kwjson"
 )
 
@@ -34,56 +33,120 @@ const (
 )
 
 type encoder struct {
-	doc     kwjson.Doc
-	members []kwjson.Member // stack of objects being encoded
-	out     []byte
+	doc kwjson.Doc
+	out []byte
+
+	// The parsed document's tape, walked by index in the hot loop.
+	nodes     []kwjson.TapeNode
+	strs, src []byte
+	err       error
 }
 
 func quoted(b []byte) string { return string(kwjson.AppendString(nil, b)) }
 
-func compareMembers(a, b kwjson.Member) int { return bytes.Compare(a.Key, b.Key) }
-
 // encode validates in against s and returns its wire form (aliasing e.out).
+// The host parses in with sorted keys (sdk.ParseJSONSorted), so members
+// come in wire order and duplicates are adjacent; the checks and the
+// encoding walk the tape by index.
 func (e *encoder) encode(s *schema, in []byte) ([]byte, error) {
-	if err := e.doc.Parse(in); err != nil {
+	if err := sdk.ParseJSONSorted(&e.doc, in); err != nil {
 		return nil, errors.New("invalid JSON: " + err.Error())
 	}
 	root := e.doc.Root()
 	if root.Kind() != kwjson.Object {
 		return nil, errors.New("value must be a JSON object, got " + root.Kind().Name())
 	}
-	for _, name := range s.required {
-		if !root.Get(name).Exists() {
-			return nil, errors.New("missing required field " + kwjson.Quote(name))
+	e.nodes, e.strs, e.src, e.err = e.doc.TapeNodes(), e.doc.StringArea(), e.doc.Source(), nil
+	if !e.hasRequired(s.requiredSorted) {
+		for _, name := range s.required { // the first missing, in config order
+			if !root.Get(name).Exists() {
+				return nil, errors.New("missing required field " + kwjson.Quote(name))
+			}
 		}
 	}
-	e.members = root.AppendMembers(e.members[:0])
-	ms := e.members
-	slices.SortFunc(ms, compareMembers)
-	for i := 1; i < len(ms); i++ {
-		if bytes.Equal(ms[i].Key, ms[i-1].Key) {
-			return nil, errors.New("duplicate key " + quoted(ms[i].Key))
-		}
+	if e.duplicateAt(0) {
+		return nil, e.err
 	}
-	for _, m := range ms {
-		t, declared := s.lookup(m.Key)
-		if declared && !matches(t, m.Value) {
-			return nil, errors.New("field " + quoted(m.Key) + ": expected " + typeNames[t] + ", got " + m.Value.Kind().Name())
+	types := s.typesSorted
+	c := int32(1)
+	for j := int32(0); j < e.nodes[0].N; j++ {
+		k := &e.nodes[c]
+		key := e.strs[k.Off : k.Off+k.N]
+		v := &e.nodes[c+1]
+		for len(types) > 0 && types[0].name < string(key) {
+			types = types[1:]
 		}
-		if !declared && !s.allowUnknown && !s.isRequired(m.Key) {
-			return nil, errors.New("unknown field " + quoted(m.Key))
+		declared := len(types) > 0 && types[0].name == string(key)
+		if declared && !e.matches(types[0].typ, v) {
+			return nil, errors.New("field " + quoted(key) + ": expected " + typeNames[types[0].typ] + ", got " + v.Kind.Name())
 		}
+		if !declared && !s.allowUnknown && !s.isRequired(key) {
+			return nil, errors.New("unknown field " + quoted(key))
+		}
+		c = v.End
 	}
-	e.members = e.members[:0]
 	e.out = append(e.out[:0], wireVersion)
-	if err := e.value(root); err != nil {
-		return nil, err
+	e.node(0, true)
+	if e.err != nil {
+		return nil, e.err
 	}
 	return e.out, nil
 }
 
-func (e *encoder) value(v kwjson.Value) error {
-	switch v.Kind() {
+// hasRequired reports whether the root object (sorted keys) has every
+// name of req (sorted): one merge walk.
+func (e *encoder) hasRequired(req []string) bool {
+	c := int32(1)
+	for j := int32(0); j < e.nodes[0].N && len(req) > 0; j++ {
+		k := &e.nodes[c]
+		key := e.strs[k.Off : k.Off+k.N]
+		for len(req) > 0 && req[0] == string(key) {
+			req = req[1:]
+		}
+		if len(req) > 0 && req[0] < string(key) {
+			return false
+		}
+		c = e.nodes[c+1].End
+	}
+	return len(req) == 0
+}
+
+// matches reports whether node v has type t.
+func (e *encoder) matches(t fieldType, v *kwjson.TapeNode) bool {
+	k := v.Kind
+	switch t {
+	case tString:
+		return k == kwjson.String
+	case tNumber:
+		return k == kwjson.Number
+	case tInteger:
+		if k != kwjson.Number {
+			return false
+		}
+		for _, c := range e.src[v.Off : v.Off+v.N] {
+			if c == '.' || c == 'e' || c == 'E' {
+				return false
+			}
+		}
+		return true
+	case tBoolean:
+		return k == kwjson.True || k == kwjson.False
+	case tObject:
+		return k == kwjson.Object
+	case tArray:
+		return k == kwjson.Array
+	case tNull:
+		return k == kwjson.Null
+	}
+	return true
+}
+
+// node appends the wire form of node i and returns the index after its
+// subtree; a failure is left in e.err. It reads the tape directly: this is
+// the codec's hot loop, and field accesses cost no call.
+func (e *encoder) node(i int32, checked bool) int32 {
+	nd := &e.nodes[i]
+	switch nd.Kind {
 	case kwjson.Null:
 		e.out = append(e.out, tagNull)
 	case kwjson.False:
@@ -91,52 +154,50 @@ func (e *encoder) value(v kwjson.Value) error {
 	case kwjson.True:
 		e.out = append(e.out, tagTrue)
 	case kwjson.Number:
-		lit := v.Bytes()
+		lit := e.src[nd.Off : nd.Off+nd.N]
 		if n, ok := parseInt64(lit); ok {
-			e.out = append(e.out, tagInt)
-			e.out = appendUvarint(e.out, uint64(n<<1)^uint64(n>>63))
+			e.out = appendUvarint(append(e.out, tagInt), uint64(n<<1)^uint64(n>>63))
 		} else {
-			e.out = append(e.out, tagNumber)
-			e.out = appendUvarint(e.out, uint64(len(lit)))
-			e.out = append(e.out, lit...)
+			e.out = append(appendUvarint(append(e.out, tagNumber), uint64(len(lit))), lit...)
 		}
 	case kwjson.String:
-		b := v.Bytes()
-		e.out = append(e.out, tagString)
-		e.out = appendUvarint(e.out, uint64(len(b)))
-		e.out = append(e.out, b...)
+		e.out = append(appendUvarint(append(e.out, tagString), uint64(nd.N)), e.strs[nd.Off:nd.Off+nd.N]...)
 	case kwjson.Array:
-		e.out = append(e.out, tagArray)
-		e.out = appendUvarint(e.out, uint64(v.Len()))
-		it := v.Iter()
-		for it.Next() {
-			if err := e.value(it.Value()); err != nil {
-				return err
-			}
+		e.out = appendUvarint(append(e.out, tagArray), uint64(nd.N))
+		c := i + 1
+		for j := int32(0); j < nd.N && e.err == nil; j++ {
+			c = e.node(c, false)
 		}
 	case kwjson.Object:
-		base := len(e.members)
-		e.members = v.AppendMembers(e.members)
-		ms := e.members[base:]
-		slices.SortFunc(ms, compareMembers)
-		for i := 1; i < len(ms); i++ {
-			if bytes.Equal(ms[i].Key, ms[i-1].Key) {
-				return errors.New("duplicate key " + quoted(ms[i].Key))
-			}
+		if !checked && e.duplicateAt(i) {
+			return nd.End
 		}
-		e.out = append(e.out, tagObject)
-		e.out = appendUvarint(e.out, uint64(len(ms)))
-		for i := base; i < base+len(ms); i++ {
-			m := e.members[i] // re-read: nested objects may grow e.members
-			e.out = appendUvarint(e.out, uint64(len(m.Key)))
-			e.out = append(e.out, m.Key...)
-			if err := e.value(m.Value); err != nil {
-				return err
-			}
+		e.out = appendUvarint(append(e.out, tagObject), uint64(nd.N))
+		c := i + 1
+		for j := int32(0); j < nd.N && e.err == nil; j++ {
+			k := &e.nodes[c]
+			e.out = append(appendUvarint(e.out, uint64(k.N)), e.strs[k.Off:k.Off+k.N]...)
+			c = e.node(c+1, false)
 		}
-		e.members = e.members[:base]
 	}
-	return nil
+	return nd.End
+}
+
+// duplicateAt sets e.err for the first duplicate key of the object at node
+// i (keys sorted: duplicates adjacent) and reports whether it found one.
+func (e *encoder) duplicateAt(i int32) bool {
+	nd := &e.nodes[i]
+	c := i + 1
+	for j := int32(1); j < nd.N; j++ {
+		next := e.nodes[c+1].End
+		a, b := &e.nodes[c], &e.nodes[next]
+		if a.N == b.N && string(e.strs[a.Off:a.Off+a.N]) == string(e.strs[b.Off:b.Off+b.N]) {
+			e.err = errors.New("duplicate key " + quoted(e.strs[b.Off:b.Off+b.N]))
+			return true
+		}
+		c = next
+	}
+	return false
 }
 
 // parseInt64 parses an integer literal (no fraction or exponent) that fits

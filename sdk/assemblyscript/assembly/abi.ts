@@ -6,7 +6,7 @@ import { ByteBuf, utf8Equals } from "./buffer";
 import { setError } from "./host";
 
 export const ABI_MAJOR: i32 = 1;
-export const ABI_MINOR: i32 = 0;
+export const ABI_MINOR: i32 = 1;
 
 /** A partitioner's result that leaves the choice to the host's sticky/default partitioner. */
 export const NO_OPINION: i32 = -1;
@@ -17,7 +17,33 @@ const MAX_INPUT: i32 = 1 << 30;
 
 /** A header to add (enricher output). A null value is a null header value. */
 export class Header {
-  constructor(public key: string, public value: Uint8Array | null) {}
+  private k: string;
+  // UTF-8 of the key, computed once: a plugin that reuses its Header
+  // objects pays the UTF-16 to UTF-8 conversion once, not per record.
+  private k8: ArrayBuffer | null = null;
+
+  constructor(key: string, public value: Uint8Array | null) {
+    this.k = key;
+  }
+
+  get key(): string {
+    return this.k;
+  }
+
+  set key(key: string) {
+    this.k = key;
+    this.k8 = null;
+  }
+
+  /** The key's UTF-8 bytes (cached). */
+  keyBytes(): ArrayBuffer {
+    let b = this.k8;
+    if (b === null) {
+      b = String.UTF8.encode(this.k);
+      this.k8 = b;
+    }
+    return b;
+  }
 
   /** A header whose value is the UTF-8 encoding of value. */
   static text(key: string, value: string): Header {
@@ -431,8 +457,9 @@ export function kw_enrich(n: i32): i64 {
     out.i32(hs.length);
     for (let j: i32 = 0; j < hs.length; j++) {
       const h = unchecked(hs[j]);
-      out.u32(<u32>String.UTF8.byteLength(h.key));
-      out.str(h.key);
+      const kb = h.keyBytes();
+      out.u32(<u32>kb.byteLength);
+      out.bytes(changetype<usize>(kb), kb.byteLength);
       const v = h.value;
       if (v === null) {
         out.i32(LEN_NULL);

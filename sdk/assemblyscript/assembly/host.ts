@@ -81,3 +81,26 @@ export function kwAbort(message: string | null, fileName: string | null, line: u
   setError(msg);
   unreachable();
 }
+
+// ABI 1.1 host primitives (docs/ABI.md, "Host primitives"). A module imports
+// them only if it calls them (asc drops unused imports); one that does
+// needs a host that speaks ABI 1.1.
+
+@external("kafkawasm", "sha256")
+declare function kwSHA256(ptr: usize, len: i32, out: usize): i32;
+
+@external("kafkawasm", "json_scan")
+declare function kwJSONScan(src: usize, srcLen: i32, tape: usize, tapeCap: i32, strs: usize, strsCap: i32, flags: i32): i64;
+
+/** Writes the SHA-256 of n bytes at p to the 32 bytes at out, computed by the host. */
+export function sha256Into(p: usize, n: i32, out: usize): void {
+  if (kwSHA256(p, n, out) != 0) unreachable();
+}
+
+/**
+ * The host's JSON scanner: see JsonDoc.parseHost, which is how plugins use it.
+ * Returns nodes << 32 | string bytes, or -(offset << 8 | code).
+ */
+export function jsonScan(src: usize, srcLen: i32, tape: usize, tapeCap: i32, strs: usize, strsCap: i32, flags: i32): i64 {
+  return kwJSONScan(src, srcLen, tape, tapeCap, strs, strsCap, flags);
+}

@@ -1,4 +1,4 @@
-// kafkawasm AssemblyScript guest SDK (ABI 1.0, docs/ABI.md). See ../README.md.
+// kafkawasm AssemblyScript guest SDK (ABI 1.1, docs/ABI.md). See ../README.md.
 export {
   Record,
   Header,
@@ -26,5 +26,6 @@ export {
   random,
   randomInto,
   configValue,
+  sha256Into,
 } from "./host";
 export { ByteBuf, compareBytes, utf8Equals } from "./buffer";

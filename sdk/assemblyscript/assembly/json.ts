@@ -7,6 +7,13 @@
 // String key node followed by the value's subtree.
 
 import { ByteBuf, utf8Equals } from "./buffer";
+import { jsonScan } from "./host";
+
+/** parseHost flag: every object's members in ascending key byte order (stable). */
+export const SCAN_SORT_KEYS: i32 = 1;
+
+// Messages of the host scanner's syntax error codes 3..7 (kwjson's).
+const SCAN_MESSAGES = ["", "", "", "unexpected end of input", "invalid character", "invalid UTF-8", "invalid escape", "nesting too deep"];
 
 export const MAX_DEPTH: i32 = 64;
 
@@ -147,6 +154,56 @@ export class JsonDoc {
 
   parseArray(a: Uint8Array): bool {
     return this.parse(a.dataStart, a.length);
+  }
+
+  /**
+   * Like parse (same documents, same errors, same doc afterwards), done by
+   * the host's json_scan import (ABI 1.1): the host tokenizes the bytes in
+   * place and writes the node tape and decoded strings into this doc's
+   * buffers. flags: SCAN_SORT_KEYS puts object members in key order.
+   */
+  parseHost(p: usize, n: i32, flags: i32): bool {
+    this.src = p;
+    this.srcLen = n;
+    this.errMsg = null;
+    const maxNodes = n + 1;
+    if (this.nodes.length < maxNodes * 4) this.nodes.length = maxNodes * 4;
+    this.strs.reset();
+    this.strs.ensure(n);
+    const r = jsonScan(p, n, this.nodes.dataStart, maxNodes * 16, this.strs.ptr, this.strs.buf.byteLength, flags);
+    if (r < 0) {
+      const e = -r;
+      const code = <i32>(e & 0xff);
+      this.nodes.length = 0;
+      this.errMsg = code >= 3 && code < SCAN_MESSAGES.length ? SCAN_MESSAGES[code] : "host scanner failed (code " + code.toString() + ")";
+      this.errOffset = <i32>(e >> 8);
+      return false;
+    }
+    this.nodes.length = <i32>(r >> 32) * 4;
+    this.strs.len = <i32>(r & 0xffffffff);
+    return true;
+  }
+
+  /**
+   * Raw tape access for hot loops (see docs/ABI.md, "json_scan"): the node
+   * array's address (16 bytes per node: kind, off, n, end as i32), and the
+   * bases that a string's and a number's off are relative to. Valid until
+   * the next parse.
+   */
+  @inline get tapePtr(): usize {
+    return this.nodes.dataStart;
+  }
+
+  @inline get strsPtr(): usize {
+    return this.strs.ptr;
+  }
+
+  @inline get srcPtr(): usize {
+    return this.src;
+  }
+
+  parseArrayHost(a: Uint8Array, flags: i32): bool {
+    return this.parseHost(a.dataStart, a.length, flags);
   }
 
   /** The last error as "<what> at offset N". */

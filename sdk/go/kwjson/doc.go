@@ -16,5 +16,12 @@
 // input", "invalid character", "invalid escape", "invalid UTF-8" or
 // "nesting too deep", followed by " at offset N" (a byte offset).
 //
+// SortMembers puts every object's members in key order (stable). The tape
+// (tape.go) is the document's flat form: Scan writes it, ParseWith loads a
+// Doc from any Scanner, such as the kafkawasm host's json_scan import, which
+// parses at native speed for a plugin (sdk.ParseJSON). TapeNodes,
+// StringArea and Source expose the tape read-only for hot loops that index
+// nodes directly (in Wasm, a call per field is what costs).
+//
 // A Doc is reused across Parse calls and is not safe for concurrent use.
 package kwjson

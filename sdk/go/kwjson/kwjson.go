@@ -64,6 +64,9 @@ type Doc struct {
 	strs  []byte
 	pos   int
 	err   *SyntaxError
+
+	spans []memberSpan // SortMembers scratch
+	tmp   []node       // SortMembers scratch
 }
 
 // Parse parses src, replacing the previous document. src must not change
