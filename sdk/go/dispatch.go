@@ -112,20 +112,46 @@ func (g *guest) partition(n int32) ([]byte, error) {
 	}
 	g.results = g.results[:0]
 	g.errs = g.errs[:0]
-	for i := range g.batch.Records {
-		p, err := safePartition(partitionFn, &g.batch.Records[i], g.batch.PartitionCount)
+	// One deferred recover per run of records, not one per record: after a
+	// panic, the record fails and the loop resumes at the next one.
+	for i := 0; i < len(g.batch.Records); {
+		at, v := g.partitionFrom(i)
+		if at < 0 {
+			break
+		}
+		g.results = append(g.results, resultError)
+		g.errs = append(g.errs, RecordError{Index: at, Msg: panicError(v).Error()})
+		i = at + 1
+	}
+	g.out = AppendPartitionOutput(g.out[:0], g.results, g.errs)
+	return g.out, nil
+}
+
+// partitionFrom partitions records i.. into g.results and g.errs; on a
+// panic in the callback it returns the failing record's index and the
+// panic value (at = -1: all done).
+func (g *guest) partitionFrom(i int) (at int, v any) {
+	at = -1
+	defer func() {
+		if r := recover(); r != nil {
+			at, v = i, r
+		}
+	}()
+	fn, recs, pc := partitionFn, g.batch.Records, g.batch.PartitionCount
+	for ; i < len(recs); i++ {
+		p, err := fn(recs[i], pc)
 		if err == nil && p < NoOpinion {
 			err = errors.New("partitioner returned invalid partition " + strconv.Itoa(p))
 		}
 		if err != nil {
+			msg := err.Error()
 			g.results = append(g.results, resultError)
-			g.errs = append(g.errs, RecordError{Index: i, Msg: err.Error()})
+			g.errs = append(g.errs, RecordError{Index: i, Msg: msg})
 			continue
 		}
 		g.results = append(g.results, int32(p))
 	}
-	g.out = AppendPartitionOutput(g.out[:0], g.results, g.errs)
-	return g.out, nil
+	return -1, nil
 }
 
 func (g *guest) encode(n int32) ([]byte, error) {
@@ -181,30 +207,43 @@ func (g *guest) enrich(n int32) ([]byte, error) {
 	if err := g.batch.Parse(in); err != nil {
 		return nil, err
 	}
-	out := AppendU32(g.out[:0], uint32(len(g.batch.Records)))
-	for i := range g.batch.Records {
-		hs, err := safeEnrich(enrichFn, &g.batch.Records[i])
+	g.out = AppendU32(g.out[:0], uint32(len(g.batch.Records)))
+	for i := 0; i < len(g.batch.Records); {
+		at, v := g.enrichFrom(i)
+		if at < 0 {
+			break
+		}
+		g.out = AppendEnrichError(g.out, panicError(v).Error())
+		i = at + 1
+	}
+	return g.out, nil
+}
+
+// enrichFrom appends the results of records i.. to g.out; on a panic in
+// the callback it returns the failing record's index and the panic value
+// (at = -1: all done).
+func (g *guest) enrichFrom(i int) (at int, v any) {
+	at = -1
+	defer func() {
+		if r := recover(); r != nil {
+			at, v = i, r
+		}
+	}()
+	fn, recs, out := enrichFn, g.batch.Records, g.out
+	for ; i < len(recs); i++ {
+		hs, err := fn(recs[i])
 		if err != nil {
 			out = AppendEnrichError(out, err.Error())
-			continue
+		} else {
+			out = AppendEnrichResult(out, hs)
 		}
-		out = AppendEnrichResult(out, hs)
+		g.out = out
 	}
-	g.out = out
-	return out, nil
+	return -1, nil
 }
 
 // The safe* wrappers turn a panicking callback into an error for its record
 // (a panic escaping an export would kill the instance and the whole batch).
-
-func safePartition(fn PartitionFunc, r *Record, n int) (p int, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = panicError(v)
-		}
-	}()
-	return fn(*r, n)
-}
 
 func safeCodec(fn CodecFunc, topic string, in []byte) (out []byte, err error) {
 	defer func() {
@@ -213,15 +252,6 @@ func safeCodec(fn CodecFunc, topic string, in []byte) (out []byte, err error) {
 		}
 	}()
 	return fn(topic, in)
-}
-
-func safeEnrich(fn EnrichFunc, r *Record) (hs []Header, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = panicError(v)
-		}
-	}()
-	return fn(*r)
 }
 
 func safeConfigure(fn ConfigureFunc, cfg []byte) (err error) {

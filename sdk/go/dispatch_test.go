@@ -184,6 +184,26 @@ func TestEnrich(t *testing.T) {
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("got %+v, want %+v", res, want)
 	}
+	// A panic fails its record alone: the records after it still run.
+	RegisterEnricher(func(r Record) ([]Header, error) {
+		if r.Key == nil {
+			panic("boom")
+		}
+		return []Header{{Key: "k", Value: r.Key}}, nil
+	})
+	out, _ = call(t, AppendBatchInput(nil, "t", 0, testRecords), g.enrich)
+	res, err = ParseEnrichOutput(out, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []EnrichResult{
+		{Headers: []Header{{Key: "k", Value: []byte("k1")}}},
+		{Err: "panic: boom"},
+		{Headers: []Header{{Key: "k", Value: []byte{}}}},
+	}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("after a panic: got %+v, want %+v", res, want)
+	}
 }
 
 func TestConfigure(t *testing.T) {

@@ -2,7 +2,7 @@
 // for the schema rules and the wire format. Go and AS builds must give
 // identical results (plugins/testdata/vectors/json-codec.json).
 
-import { ByteBuf, registerCodec, registerConfigure, fail, compareBytes } from "../../../sdk/assemblyscript/assembly/index";
+import { ByteBuf, registerCodec, registerConfigure, fail, compareBytes, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
 import { JsonDoc, SCAN_SORT_KEYS, KIND_ARRAY, KIND_FALSE, KIND_NULL, KIND_NUMBER, KIND_OBJECT, KIND_STRING, KIND_TRUE, kindName, quote, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
 import { parseConfig, getStrings, getBool, strsValue, boolValue } from "../../internal/as/plugcfg";
 import { beginEncode, decodeWire, duplicateAt, encodeTree, nodeEnd, nodeKind, nodeN, nodeOff, wireError } from "./wire";
@@ -68,7 +68,7 @@ function configure(cfg: Uint8Array): void {
 // Lookups compare UTF-8 bytes (lengths first), never UTF-16 strings.
 
 @inline function sameBytes(a: ArrayBuffer, p: usize, n: i32): bool {
-  return a.byteLength == n && memory.compare(changetype<usize>(a), p, <usize>n) == 0;
+  return a.byteLength == n && equalBytes(changetype<usize>(a), p, n);
 }
 
 function lookupType(p: usize, n: i32): i32 {
@@ -162,7 +162,7 @@ function encode(topic: string, input: Uint8Array): Uint8Array | null {
     fail(wireError!);
     return null;
   }
-  return Uint8Array.wrap(out.buf, 0, out.len);
+  return out.view();
 }
 
 function decode(topic: string, input: Uint8Array): Uint8Array | null {
@@ -170,7 +170,7 @@ function decode(topic: string, input: Uint8Array): Uint8Array | null {
     fail(wireError!);
     return null;
   }
-  return Uint8Array.wrap(out.buf, 0, out.len);
+  return out.view();
 }
 
 registerConfigure(configure);

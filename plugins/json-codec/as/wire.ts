@@ -1,7 +1,7 @@
 // The json-codec wire format: the twin of ../go/wire.go (format described
 // there and in ../README.md). Errors are reported through `wireError`.
 
-import { ByteBuf } from "../../../sdk/assemblyscript/assembly/index";
+import { ByteBuf, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
 import {
   JsonDoc,
   KIND_ARRAY,
@@ -31,11 +31,20 @@ const TAG_OBJECT: u8 = 7;
 export let wireError: string | null = null;
 
 function uvarint(out: ByteBuf, v: u64): void {
-  while (v >= 0x80) {
-    out.u8(<u8>(v | 0x80));
-    v >>= 7;
+  if (v < 0x80) {
+    out.u8(<u8>v);
+    return;
   }
-  out.u8(<u8>v);
+  out.ensure(10);
+  let p = out.ptr + <usize>out.len;
+  const start = p;
+  while (v >= 0x80) {
+    store<u8>(p, <u8>(v | 0x80));
+    v >>= 7;
+    p++;
+  }
+  store<u8>(p, <u8>v);
+  out.len += <i32>(p + 1 - start);
 }
 
 // Integer parsed by parseInt64.
@@ -88,7 +97,7 @@ export function duplicateAt(d: JsonDoc, v: i32): string | null {
     if (j + 1 < n) {
       const an = nodeN(t, c);
       const bn = nodeN(t, next);
-      if (an == bn && memory.compare(sp + <usize>nodeOff(t, c), sp + <usize>nodeOff(t, next), <usize>an) == 0) {
+      if (an == bn && equalBytes(sp + <usize>nodeOff(t, c), sp + <usize>nodeOff(t, next), an)) {
         return "duplicate key " + quoteBytes(sp + <usize>nodeOff(t, next), bn);
       }
     }

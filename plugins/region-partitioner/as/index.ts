@@ -2,7 +2,7 @@
 // ../README.md for the exact rules. Go and AS builds must give identical
 // results (plugins/testdata/vectors/region-partitioner.json).
 
-import { Record, NO_OPINION, registerPartitioner, registerConfigure, fail } from "../../../sdk/assemblyscript/assembly/index";
+import { Record, NO_OPINION, registerPartitioner, registerConfigure, fail, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
 import { JsonDoc, KIND_STRING, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
 import { parseConfig, getString, getStrings, strValue, strsValue } from "../../internal/as/plugcfg";
 
@@ -86,8 +86,8 @@ function partition(r: Record, n: i32): i32 {
   if (regLen < 0) return NO_OPINION;
   let idx = -1;
   for (let i = 0; i < regionBytes.length; i++) {
-    const b = regionBytes[i];
-    if (b.byteLength == regLen && memory.compare(changetype<usize>(b), regPtr, <usize>regLen) == 0) {
+    const b = unchecked(regionBytes[i]);
+    if (b.byteLength == regLen && equalBytes(changetype<usize>(b), regPtr, regLen)) {
       idx = i;
       break;
     }

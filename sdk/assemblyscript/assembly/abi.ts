@@ -2,7 +2,7 @@
 // parsing and output layouts of docs/ABI.md (ABI 1.0). A plugin's entry file
 // must re-export the kw_* functions: `export * from "<sdk>/assembly/exports";`
 
-import { ByteBuf, utf8Equals } from "./buffer";
+import { ByteBuf, equalBytes, reuseView } from "./buffer";
 import { setError } from "./host";
 
 export const ABI_MAJOR: i32 = 1;
@@ -120,8 +120,18 @@ export class Record {
 
   /** Index of the first header named name, or -1 (no allocation). */
   findHeader(name: string): i32 {
+    // The UTF-8 of the last name looked up is cached: plugins look up the
+    // same (constant) name for every record.
+    if (changetype<usize>(name) != changetype<usize>(findName)) {
+      findBytes = String.UTF8.encode(name);
+      findName = name;
+    }
+    const np = changetype<usize>(findBytes);
+    const nn = findBytes.byteLength;
+    const base = hdrs.ptr + <usize>(this.hdrStart * 16);
     for (let i: i32 = 0; i < this.hdrCount; i++) {
-      if (utf8Equals(this.headerKeyPtr(i), this.headerKeyLen(i), name)) return i;
+      const h = base + <usize>(i * 16);
+      if (load<i32>(h, 4) == nn && equalBytes(<usize>load<u32>(h), np, nn)) return i;
     }
     return -1;
   }
@@ -133,12 +143,17 @@ export class Record {
   }
 }
 
+// Cache of Record.findHeader: the last name and its UTF-8 bytes.
+let findName: string | null = null;
+let findBytes = new ArrayBuffer(0);
+
 function view(p: usize, n: i32): Uint8Array | null {
   if (n < 0) return null;
   return Uint8Array.wrap(input, <i32>(p - changetype<usize>(input)), n);
 }
 
 export type PartitionFn = (r: Record, partitionCount: i32) => i32;
+/** input is a view of the SDK's input buffer, reused for the next value: valid only during the call. */
 export type CodecFn = (topic: string, input: Uint8Array) => Uint8Array | null;
 export type EnrichFn = (r: Record) => Array<Header> | null;
 export type ConfigureFn = (cfg: Uint8Array) => void;
@@ -276,7 +291,7 @@ function rfail(what: string): void {
 }
 
 function setTopic(p: usize, n: i32): void {
-  if (topicBytes.len == n && memory.compare(topicBytes.ptr, p, <usize>n) == 0) return;
+  if (topicBytes.len == n && equalBytes(topicBytes.ptr, p, n)) return;
   topicBytes.reset();
   topicBytes.bytes(p, n);
   topic = String.UTF8.decodeUnsafe(p, <usize>n);
@@ -376,6 +391,8 @@ export function kw_partition(n: i32): i64 {
   return packOut();
 }
 
+let codecView: Uint8Array | null = null;
+
 function runCodec(fn: CodecFn, n: i32): i64 {
   if (badLength(n)) return -1;
   startRead(n);
@@ -401,7 +418,9 @@ function runCodec(fn: CodecFn, n: i32): i64 {
       out.i32(LEN_NULL);
       continue;
     }
-    const v = Uint8Array.wrap(input, <i32>(rpos - changetype<usize>(input)), l);
+    // One view object serves every value (valid only during the callback).
+    const v = reuseView(codecView, input, <i32>(rpos - changetype<usize>(input)), l);
+    codecView = v;
     rpos += <usize>l;
     failure = null;
     const res = fn(topic, v);

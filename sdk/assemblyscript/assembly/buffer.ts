@@ -5,6 +5,7 @@
 export class ByteBuf {
   buf: ArrayBuffer;
   len: i32 = 0;
+  private v: Uint8Array | null = null; // the view() object
 
   constructor(capacity: i32 = 256) {
     this.buf = new ArrayBuffer(capacity > 16 ? capacity : 16);
@@ -20,24 +21,26 @@ export class ByteBuf {
   }
 
   /** Makes room for n more bytes. */
-  ensure(n: i32): void {
+  @inline ensure(n: i32): void {
+    if (this.len + n > this.buf.byteLength) this.grow(n);
+  }
+
+  private grow(n: i32): void {
     const need = this.len + n;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let c = cap * 2;
+    let c = this.buf.byteLength * 2;
     if (c < need) c = need;
     const nb = new ArrayBuffer(c);
     memory.copy(changetype<usize>(nb), changetype<usize>(this.buf), <usize>this.len);
     this.buf = nb;
   }
 
-  u8(v: u8): void {
+  @inline u8(v: u8): void {
     this.ensure(1);
     store<u8>(this.ptr + <usize>this.len, v);
     this.len += 1;
   }
 
-  u32(v: u32): void {
+  @inline u32(v: u32): void {
     this.ensure(4);
     store<u32>(this.ptr + <usize>this.len, v);
     this.len += 4;
@@ -51,7 +54,7 @@ export class ByteBuf {
   bytes(p: usize, n: i32): void {
     if (n <= 0) return;
     this.ensure(n);
-    memory.copy(this.ptr + <usize>this.len, p, <usize>n);
+    copyBytes(this.ptr + <usize>this.len, p, n);
     this.len += n;
   }
 
@@ -90,6 +93,16 @@ export class ByteBuf {
     this.len += digits;
   }
 
+  /**
+   * A view of the contents (no copy). The view object is reused by the
+   * next call: valid until the buffer is next changed or viewed.
+   */
+  view(): Uint8Array {
+    const v = reuseView(this.v, this.buf, 0, this.len);
+    this.v = v;
+    return v;
+  }
+
   /** A new Uint8Array with a copy of the contents. */
   toArray(): Uint8Array {
     const a = new Uint8Array(this.len);
@@ -101,6 +114,66 @@ export class ByteBuf {
   toString(): string {
     return String.UTF8.decodeUnsafe(this.ptr, <usize>this.len);
   }
+}
+
+/**
+ * A Uint8Array over buf[off, off+len): v itself, re-pointed, when it is a
+ * view of buf (no allocation), else a new view.
+ */
+export function reuseView(v: Uint8Array | null, buf: ArrayBuffer, off: i32, len: i32): Uint8Array {
+  if (v === null || changetype<usize>(v.buffer) != changetype<usize>(buf)) return Uint8Array.wrap(buf, off, len);
+  const p = changetype<usize>(v);
+  store<usize>(p, changetype<usize>(buf) + <usize>off, offsetof<Uint8Array>("dataStart"));
+  store<i32>(p, len, offsetof<Uint8Array>("byteLength"));
+  return v;
+}
+
+/**
+ * Copies n > 0 bytes from src to dst (non-overlapping). Short copies use
+ * word loads and stores: memory.copy costs a call into the host's memmove.
+ */
+@inline export function copyBytes(dst: usize, src: usize, n: i32): void {
+  if (n <= 16) copySmall(dst, src, n);
+  else memory.copy(dst, src, <usize>n);
+}
+
+function copySmall(dst: usize, src: usize, n: i32): void {
+  if (n >= 8) {
+    // Two (possibly overlapping) 8-byte words cover 8..16 bytes.
+    const a = load<u64>(src);
+    const b = load<u64>(src + <usize>n - 8);
+    store<u64>(dst, a);
+    store<u64>(dst + <usize>n - 8, b);
+  } else if (n >= 4) {
+    const a = load<u32>(src);
+    const b = load<u32>(src + <usize>n - 4);
+    store<u32>(dst, a);
+    store<u32>(dst + <usize>n - 4, b);
+  } else if (n > 0) {
+    // 1..3 bytes: first, middle and last (some the same byte).
+    const a = load<u8>(src);
+    const b = load<u8>(src + <usize>(n >> 1));
+    const c = load<u8>(src + <usize>n - 1);
+    store<u8>(dst, a);
+    store<u8>(dst + <usize>(n >> 1), b);
+    store<u8>(dst + <usize>n - 1, c);
+  }
+}
+
+/** Reports whether the n bytes at a and b are equal (word compares, no call). */
+export function equalBytes(a: usize, b: usize, n: i32): bool {
+  if (n >= 8) {
+    let i: i32 = 0;
+    for (; i + 8 <= n; i += 8) {
+      if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+    }
+    return i == n || load<u64>(a + <usize>n - 8) == load<u64>(b + <usize>n - 8);
+  }
+  if (n >= 4) return load<u32>(a) == load<u32>(b) && load<u32>(a + <usize>n - 4) == load<u32>(b + <usize>n - 4);
+  for (let i: i32 = 0; i < n; i++) {
+    if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  }
+  return true;
 }
 
 /** Compares n bytes at a and b like memcmp. */

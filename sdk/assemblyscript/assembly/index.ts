@@ -28,4 +28,4 @@ export {
   configValue,
   sha256Into,
 } from "./host";
-export { ByteBuf, compareBytes, utf8Equals } from "./buffer";
+export { ByteBuf, compareBytes, copyBytes, equalBytes, utf8Equals } from "./buffer";
