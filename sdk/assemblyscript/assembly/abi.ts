@@ -209,6 +209,11 @@ export function kw_abi_version(): i32 {
 }
 
 export function kw_input(size: i32): i32 {
+  // With --runtime minimal (two-color mark & sweep, no shadow stack) the
+  // garbage is collected here: the host calls kw_input before every
+  // operation, when no managed value of the previous call is live except
+  // through globals (its output, in the global `out`, has been copied out).
+  if (ASC_RUNTIME == 1) __collect();
   if (size < 0 || size > MAX_INPUT) return 0;
   if (size > input.byteLength) {
     let c = input.byteLength * 2;
