@@ -176,24 +176,48 @@ func (g *guest) runCodec(fn CodecFunc, n int32) ([]byte, error) {
 	if err := g.codec.Parse(in); err != nil {
 		return nil, err
 	}
-	out := AppendU32(g.out[:0], uint32(len(g.codec.Values)))
-	for _, v := range g.codec.Values {
-		if v == nil {
+	g.out = AppendU32(g.out[:0], uint32(len(g.codec.Values)))
+	// One deferred recover per run of values, not one per value: after a
+	// panic, the value fails and the loop resumes at the next one.
+	for i := 0; i < len(g.codec.Values); {
+		at, v := g.codecFrom(fn, i)
+		if at < 0 {
+			break
+		}
+		g.out = AppendCodecError(g.out, panicError(v).Error())
+		i = at + 1
+	}
+	return g.out, nil
+}
+
+// codecFrom appends the results of values i.. to g.out; on a panic in fn
+// it returns the failing value's index and the panic value (at = -1: all
+// done). g.out holds every finished value's result when fn is called.
+func (g *guest) codecFrom(fn CodecFunc, i int) (at int, v any) {
+	at = -1
+	defer func() {
+		if r := recover(); r != nil {
+			at, v = i, r
+		}
+	}()
+	topic, vals, out := g.codec.Topic, g.codec.Values, g.out
+	for ; i < len(vals); i++ {
+		if vals[i] == nil {
 			out = AppendI32(out, lenNull)
+			g.out = out
 			continue
 		}
-		res, err := safeCodec(fn, g.codec.Topic, v)
+		res, err := fn(topic, vals[i])
 		if err != nil {
 			out = AppendCodecError(out, err.Error())
-			continue
+		} else if res == nil { // zero bytes, not a null
+			out = AppendI32(out, 0)
+		} else {
+			out = AppendCodecResult(out, res)
 		}
-		if res == nil {
-			res = []byte{}
-		}
-		out = AppendCodecResult(out, res)
+		g.out = out
 	}
-	g.out = out
-	return out, nil
+	return -1, nil
 }
 
 func (g *guest) enrich(n int32) ([]byte, error) {
@@ -244,15 +268,6 @@ func (g *guest) enrichFrom(i int) (at int, v any) {
 
 // The safe* wrappers turn a panicking callback into an error for its record
 // (a panic escaping an export would kill the instance and the whole batch).
-
-func safeCodec(fn CodecFunc, topic string, in []byte) (out []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = panicError(v)
-		}
-	}()
-	return fn(topic, in)
-}
 
 func safeConfigure(fn ConfigureFunc, cfg []byte) (err error) {
 	defer func() {
