@@ -155,6 +155,25 @@ func TestCodec(t *testing.T) {
 	if res, _ := ParseCodecOutput(out, 1); string(res[0].Value) != "x" {
 		t.Errorf("decode %+v", res)
 	}
+	// A panic fails its value alone: the values after it still run.
+	RegisterCodec(func(topic string, in []byte) ([]byte, error) {
+		if string(in) == "boom" {
+			panic("boom")
+		}
+		return in, nil
+	}, nil)
+	out, err = call(t, AppendCodecInput(nil, "t", [][]byte{[]byte("a"), []byte("boom"), []byte("c"), []byte("boom"), []byte("e")}), g.encode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = ParseCodecOutput(out, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []CodecResult{{Value: []byte("a")}, {Err: "panic: boom"}, {Value: []byte("c")}, {Err: "panic: boom"}, {Value: []byte("e")}}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("after a panic: got %+v, want %+v", res, want)
+	}
 }
 
 func TestEnrich(t *testing.T) {
