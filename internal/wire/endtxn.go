@@ -66,13 +66,8 @@ func (resp *EndTxnResponse) DecodeBody(b []byte, version int16) error {
 	if err := checkVersion("EndTxnResponse", version, 0, 5); err != nil {
 		return err
 	}
-	r := Reader{b: b}
-	resp.ThrottleTimeMs = r.Int32()
-	resp.ErrorCode = r.Int16()
-	resp.ProducerID = r.Int64()
-	resp.ProducerEpoch = r.Int16()
-	r.SkipTaggedFields()
-	return r.done("EndTxnResponse", version)
+	return decodeProducerIDBody("EndTxnResponse", b, version, true,
+		&resp.ThrottleTimeMs, &resp.ErrorCode, &resp.ProducerID, &resp.ProducerEpoch)
 }
 
 // AppendBody appends the response body, as a broker would.
@@ -80,9 +75,5 @@ func (resp *EndTxnResponse) AppendBody(dst []byte, version int16) []byte {
 	if version < 5 {
 		return appendThrottleError(dst, version, resp.ThrottleTimeMs, resp.ErrorCode)
 	}
-	dst = AppendInt32(dst, resp.ThrottleTimeMs)
-	dst = AppendInt16(dst, resp.ErrorCode)
-	dst = AppendInt64(dst, resp.ProducerID)
-	dst = AppendInt16(dst, resp.ProducerEpoch)
-	return AppendTaggedFields(dst)
+	return appendProducerIDBody(dst, true, resp.ThrottleTimeMs, resp.ErrorCode, resp.ProducerID, resp.ProducerEpoch)
 }

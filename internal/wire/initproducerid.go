@@ -71,25 +71,11 @@ func (resp *InitProducerIDResponse) DecodeBody(b []byte, version int16) error {
 		return err
 	}
 	*resp = InitProducerIDResponse{}
-	r := Reader{b: b}
-	resp.ThrottleTimeMs = r.Int32()
-	resp.ErrorCode = r.Int16()
-	resp.ProducerID = r.Int64()
-	resp.ProducerEpoch = r.Int16()
-	if version >= 2 {
-		r.SkipTaggedFields()
-	}
-	return r.done("InitProducerIdResponse", version)
+	return decodeProducerIDBody("InitProducerIdResponse", b, version, version >= 2,
+		&resp.ThrottleTimeMs, &resp.ErrorCode, &resp.ProducerID, &resp.ProducerEpoch)
 }
 
 // AppendBody appends the response body, as a broker would.
 func (resp *InitProducerIDResponse) AppendBody(dst []byte, version int16) []byte {
-	dst = AppendInt32(dst, resp.ThrottleTimeMs)
-	dst = AppendInt16(dst, resp.ErrorCode)
-	dst = AppendInt64(dst, resp.ProducerID)
-	dst = AppendInt16(dst, resp.ProducerEpoch)
-	if version >= 2 {
-		dst = AppendTaggedFields(dst)
-	}
-	return dst
+	return appendProducerIDBody(dst, version >= 2, resp.ThrottleTimeMs, resp.ErrorCode, resp.ProducerID, resp.ProducerEpoch)
 }

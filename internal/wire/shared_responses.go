@@ -77,6 +77,33 @@ func decodeThrottleError(name string, b []byte, version, maxVersion int16, throt
 	return r.done(name, version)
 }
 
+// decodeProducerIDBody decodes the body shared by InitProducerId and EndTxn
+// v5+ responses: throttle time, error code, producer id and epoch, then
+// tagged fields when flexible. The caller checks the version.
+func decodeProducerIDBody(name string, b []byte, version int16, flex bool, throttle *int32, code *int16, pid *int64, epoch *int16) error {
+	r := Reader{b: b}
+	*throttle = r.Int32()
+	*code = r.Int16()
+	*pid = r.Int64()
+	*epoch = r.Int16()
+	if flex {
+		r.SkipTaggedFields()
+	}
+	return r.done(name, version)
+}
+
+// appendProducerIDBody is decodeProducerIDBody's encoder.
+func appendProducerIDBody(dst []byte, flex bool, throttle int32, code int16, pid int64, epoch int16) []byte {
+	dst = AppendInt32(dst, throttle)
+	dst = AppendInt16(dst, code)
+	dst = AppendInt64(dst, pid)
+	dst = AppendInt16(dst, epoch)
+	if flex {
+		dst = AppendTaggedFields(dst)
+	}
+	return dst
+}
+
 // appendThrottleError is decodeThrottleError's encoder.
 func appendThrottleError(dst []byte, version int16, throttle int32, code int16) []byte {
 	dst = AppendInt32(dst, throttle)
