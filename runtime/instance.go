@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/kafkawasm/kafkawasm/hostfuncs"
@@ -86,6 +87,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		defer cancel()
 	}
 	call := hostfuncs.NewCall(p.env)
+	ictx = experimental.WithMemoryAllocator(ictx, memoryAllocator)
 	mod, err := p.eng.r.InstantiateModule(hostfuncs.WithCall(ictx, call), p.cm, hostfuncs.Sandbox(p.env, p.grants))
 	if err != nil {
 		p.stats.failures.Add(1)
