@@ -24,9 +24,6 @@ type mmapMemory struct {
 	buf []byte // the whole mapping; nil after Free
 }
 
-// memoryMapped says that memoryAllocator maps memories (they never move).
-const memoryMapped = true
-
 // memoryAllocator is the allocator of instances' linear memories. When a
 // mapping cannot be made (an address-space limit, say), the memory is a Go
 // slice that grows by copying, as wazero's own.
