@@ -8,11 +8,14 @@ import (
 	"testing"
 )
 
-// The builds every vector runs against: plugins/<name>/<name>.wasm (Go) and
-// plugins/<name>/<name>-as.wasm (AssemblyScript), made by `make -C plugins all`.
+// The builds every vector runs against: plugins/<name>/<name>.wasm (Go),
+// plugins/<name>/<name>-as.wasm (AssemblyScript) and
+// plugins/<name>/<name>-c.wasm (C), made by `make -C plugins all`. The
+// first is the reference the others' transcripts are compared with.
 var builds = []struct{ name, suffix string }{
 	{"go", ".wasm"},
 	{"as", "-as.wasm"},
+	{"c", "-c.wasm"},
 }
 
 func wasmPath(plugin, suffix string) string {
@@ -37,9 +40,9 @@ func requireBuild(t *testing.T, path string) {
 	t.Skip(msg)
 }
 
-// TestConformance runs every vector against the Go and AssemblyScript builds
-// of its plugin, checks the outputs against the vector, and checks the two
-// builds produced identical transcripts.
+// TestConformance runs every vector against every build of its plugin,
+// checks the outputs against the vector, and checks that all builds
+// produced the Go build's transcript.
 func TestConformance(t *testing.T) {
 	vectors := loadVectors(t)
 	names := make([]string, 0, len(vectors))
@@ -68,8 +71,11 @@ func TestConformance(t *testing.T) {
 						}
 						transcripts[b.name] = tr
 					}
-					if g, a := strings.Join(transcripts["go"], "\n"), strings.Join(transcripts["as"], "\n"); g != a {
-						t.Errorf("Go and AssemblyScript builds differ:\n--- go\n%s\n--- as\n%s", g, a)
+					ref := strings.Join(transcripts[builds[0].name], "\n")
+					for _, b := range builds[1:] {
+						if got := strings.Join(transcripts[b.name], "\n"); got != ref {
+							t.Errorf("%[1]s and %[2]s builds differ:\n--- %[1]s\n%[3]s\n--- %[2]s\n%[4]s", builds[0].name, b.name, ref, got)
+						}
 					}
 				})
 			}
@@ -79,7 +85,8 @@ func TestConformance(t *testing.T) {
 
 // TestBuildImports checks that the builds import only what the host
 // provides: kafkawasm.* for every build, WASI for Go, and for AssemblyScript
-// nothing else at all (the SDK's abort handler replaces env.abort).
+// and C nothing else at all (the AssemblyScript SDK's abort handler
+// replaces env.abort; the C SDK needs no libc).
 func TestBuildImports(t *testing.T) {
 	for name := range loadVectors(t) {
 		for _, b := range builds {

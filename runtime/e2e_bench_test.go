@@ -15,10 +15,15 @@ package runtime_test
 // producer), kfake (in-process fake broker, sharing the CPUs), kafka (the
 // real broker, when KAFKA_BOOTSTRAP is set).
 //
-// BenchmarkChainStages/<stage>/<native|wasm-go|wasm-as>: each stage alone,
-// ns/record in calls of 256 records: where the chain's time goes.
+// BenchmarkChainRatio/<kfake|kafka>: the native chain and the Wasm chains
+// (Go, AssemblyScript and C builds) interleaved in rounds on one broker, their rates and the Wasm chains' ratios to native:
+// the figure to quote, since in BenchmarkChain the chain that runs first
+// also pays for the broker's warm-up.
 //
-// BenchmarkPluginLoad/<go|as>/<cold|warm>: NewRuntime + Load of the
+// BenchmarkChainStages/<stage>/<native|wasm-go|wasm-as|wasm-c>: each stage
+// alone, ns/record in calls of 256 records: where the chain's time goes.
+//
+// BenchmarkPluginLoad/<go|as|c>/<cold|warm>: NewRuntime + Load of the
 // region-partitioner, as at process start, with an empty compilation cache
 // directory (cold) or one a previous process filled (warm); ms/load, and
 // min-ms/load, steadier on a shared machine.
@@ -34,6 +39,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,19 +61,25 @@ type e2eChain struct {
 	ics  []kafka.Interceptor
 }
 
-// e2eChains returns the chain called name: "native", "wasm-go" or
-// "wasm-as", for topic.
+// e2eWasmChains are the Wasm chains: the example plugins built from Go,
+// AssemblyScript and C, wired by testdata/e2e/chain-<lang>.toml.
+var e2eWasmChains = []string{"wasm-go", "wasm-as", "wasm-c"}
+
+// e2eChainFile is the config file of Wasm chain name ("wasm-go" →
+// "chain-go.toml").
+func e2eChainFile(name string) string {
+	return "chain-" + strings.TrimPrefix(name, "wasm-") + ".toml"
+}
+
+// e2eChains returns the chain called name: "native" or one of
+// e2eWasmChains, for topic.
 func e2eChains(b *testing.B, name, topic string) e2eChain {
 	b.Helper()
 	switch name {
 	case "native":
 		return e2eNativeChain()
-	case "wasm-go", "wasm-as":
-		file := "chain-go.toml"
-		if name == "wasm-as" {
-			file = "chain-as.toml"
-		}
-		cfg, base := e2eConfig(b, file, map[string]string{"orders": topic})
+	case "wasm-go", "wasm-as", "wasm-c":
+		cfg, base := e2eConfig(b, e2eChainFile(name), map[string]string{"orders": topic})
 		pl := e2eBuild(b, cfg, base)
 		return e2eChain{pl.Partitioner(), []kafka.Interceptor{pl.Interceptor()}}
 	}
@@ -96,7 +108,7 @@ func e2eBenchMessages() []kafka.Message {
 var e2eNativeRates sync.Map // target → records/s of the native chain
 
 func BenchmarkChain(b *testing.B) {
-	chains := []string{"native", "wasm-go", "wasm-as"}
+	chains := append([]string{"native"}, e2eWasmChains...)
 	b.Run("direct", func(b *testing.B) {
 		for _, name := range chains {
 			b.Run(name, func(b *testing.B) {
@@ -206,23 +218,34 @@ func e2eRunDirect(b *testing.B, target, name string, c e2eChain, topic string) {
 // SendAsync, from GOMAXPROCS goroutines with up to 32 calls outstanding
 // each, and waits for every acknowledgement.
 func e2eRunProducer(b *testing.B, target, name string, prod *kafka.Producer, topic string) {
+	send := e2eSender(b, prod, topic)
+	send(8 * e2eBenchBatch) // warm up: metadata, connections, instances
+	b.ResetTimer()
+	e2eReport(b, target, name, send(b.N))
+}
+
+// e2eSender returns a function that sends n records through prod as
+// e2eRunProducer describes and returns how long it took; a failed Send
+// fails b.
+func e2eSender(b *testing.B, prod *kafka.Producer, topic string) func(n int) time.Duration {
 	src := e2eBenchMessages()
 	ctx := context.Background()
-	var failed atomic.Int64
-	var firstErr atomic.Value
-	check := func(pd *kafka.Pending) {
-		res, err := pd.Wait(ctx)
-		if err == nil {
-			return
-		}
-		failed.Add(1)
-		for _, r := range res {
-			if r.Err != nil {
-				firstErr.CompareAndSwap(nil, r.Err)
+	return func(n int) time.Duration {
+		var failed atomic.Int64
+		var firstErr atomic.Value
+		check := func(pd *kafka.Pending) {
+			res, err := pd.Wait(ctx)
+			if err == nil {
+				return
+			}
+			failed.Add(1)
+			for _, r := range res {
+				if r.Err != nil {
+					firstErr.CompareAndSwap(nil, r.Err)
+				}
 			}
 		}
-	}
-	run := func(n int) {
+		start := time.Now()
 		windows := make([][]*kafka.Pending, goruntime.GOMAXPROCS(0))
 		e2eWorkers(n, func(w, start, end int) {
 			msgs := make([]kafka.Message, 0, end-start)
@@ -241,16 +264,83 @@ func e2eRunProducer(b *testing.B, target, name string, prod *kafka.Producer, top
 				check(pd)
 			}
 		}
-	}
-	run(8 * e2eBenchBatch) // warm up: metadata, connections, instances
-	b.ResetTimer()
-	start := time.Now()
-	run(b.N)
-	e2eReport(b, target, name, time.Since(start))
-	if failed.Load() > 0 {
-		b.Fatalf("%d Send calls failed; first error: %v", failed.Load(), firstErr.Load())
+		took := time.Since(start)
+		if failed.Load() > 0 {
+			b.Fatalf("%d Send calls failed; first error: %v", failed.Load(), firstErr.Load())
+		}
+		return took
 	}
 }
+
+// BenchmarkChainRatio/<target>: the chains of BenchmarkChain
+// interleaved on one broker, so that the broker's warm-up and the
+// machine's other load fall on all of them alike: after a warm-up of every
+// chain, e2eRatioRounds rounds each send b.N/e2eRatioRounds records through
+// each chain, in an order that rotates from round to round. One op is one
+// record of each chain. Reported: records/s of each chain over all rounds,
+// x-native-go and x-native-as (the Wasm chains' rates over the native
+// chain's), and the lowest and highest per-round ratio of each.
+func BenchmarkChainRatio(b *testing.B) {
+	targets := []string{"kfake"}
+	if os.Getenv(testkafka.EnvBootstrap) != "" {
+		targets = append(targets, "kafka")
+	}
+	chains := append([]string{"native"}, e2eWasmChains...)
+	for _, target := range targets {
+		b.Run(target, func(b *testing.B) {
+			var brokers []string
+			if target == "kfake" {
+				_, brokers = testkafka.StartKfake(b, 1)
+			} else {
+				brokers = testkafka.Brokers(b)
+			}
+			topic := testkafka.TopicName(b, "e2e-ratio")
+			testkafka.CreateTopic(b, brokers, topic, 6, nil)
+			senders := make([]func(int) time.Duration, len(chains))
+			for i, name := range chains {
+				c := e2eChains(b, name, topic)
+				senders[i] = e2eSender(b, e2eProducerWith(b, brokers, c.part, c.ics...), topic)
+			}
+			for _, send := range senders { // warm up: the broker, connections, instances
+				send(16 * e2eBenchBatch)
+			}
+			per := max(b.N/e2eRatioRounds, e2eBenchBatch)
+			total := make([]time.Duration, len(chains))
+			lo := make([]float64, len(chains))
+			hi := make([]float64, len(chains))
+			b.ResetTimer()
+			for r := range e2eRatioRounds {
+				took := make([]time.Duration, len(chains))
+				for k := range chains {
+					i := (r + k) % len(chains)
+					took[i] = senders[i](per)
+					total[i] += took[i]
+				}
+				for i := 1; i < len(chains); i++ {
+					x := took[0].Seconds() / took[i].Seconds()
+					if r == 0 || x < lo[i] {
+						lo[i] = x
+					}
+					hi[i] = max(hi[i], x)
+				}
+			}
+			b.StopTimer()
+			n := float64(per * e2eRatioRounds)
+			for i, name := range chains {
+				b.ReportMetric(n/total[i].Seconds(), "records/s-"+name)
+				if i > 0 {
+					lang := name[len("wasm-"):]
+					b.ReportMetric(total[0].Seconds()/total[i].Seconds(), "x-native-"+lang)
+					b.ReportMetric(lo[i], "min-x-"+lang)
+					b.ReportMetric(hi[i], "max-x-"+lang)
+				}
+			}
+		})
+	}
+}
+
+// e2eRatioRounds is the number of interleaved rounds of BenchmarkChainRatio.
+const e2eRatioRounds = 6
 
 // ---------------------------------------------------------------------------
 // The native chain: the same logic as the plugins, in Go, through the same
@@ -558,7 +648,8 @@ func (en *e2eNativeEnricher) Intercept(_ string, msgs []kafka.Message, errs []er
 func TestE2ENativeChainMatchesWasm(t *testing.T) {
 	src := e2eBenchMessages()
 	native := e2eNativeChain()
-	for _, file := range []string{"chain-go.toml", "chain-as.toml"} {
+	for _, name := range e2eWasmChains {
+		file := e2eChainFile(name)
 		t.Run(file, func(t *testing.T) {
 			cfg, base := e2eConfig(t, file, nil)
 			pl := e2eBuild(t, cfg, base)
@@ -599,7 +690,8 @@ func TestE2ENativeChainMatchesWasm(t *testing.T) {
 // Load
 
 func BenchmarkPluginLoad(b *testing.B) {
-	for _, lang := range []struct{ name, file string }{{"go", "chain-go.toml"}, {"as", "chain-as.toml"}} {
+	for _, chain := range e2eWasmChains {
+		lang := struct{ name, file string }{strings.TrimPrefix(chain, "wasm-"), e2eChainFile(chain)}
 		for _, warm := range []bool{false, true} {
 			mode := "cold"
 			if warm {
@@ -666,7 +758,7 @@ func BenchmarkPluginLoad(b *testing.B) {
 // BenchmarkChainStages/<stage>/<impl>: each stage of the chain alone, one
 // goroutine, calls of e2eBenchBatch records (one op is one record): the
 // region partitioner, the codec's encode and the two enrichers, as native
-// Go, the Go build and the AssemblyScript build (with the time bound of
+// Go, the Go, AssemblyScript and C builds (with the time bound of
 // chain-*.toml: instrumented, 2 s). The partitioner and the enrichers see
 // encoded values, as in the chain.
 func BenchmarkChainStages(b *testing.B) {
@@ -687,15 +779,11 @@ func BenchmarkChainStages(b *testing.B) {
 	encoded := slices.Clone(src)
 	native.ics[0].Intercept("orders", encoded, make([]error, len(encoded)))
 	for _, st := range stages {
-		for _, impl := range []string{"native", "wasm-go", "wasm-as"} {
+		for _, impl := range append([]string{"native"}, e2eWasmChains...) {
 			b.Run(st.name+"/"+impl, func(b *testing.B) {
 				run := st.native
 				if impl != "native" {
-					file := "chain-go.toml"
-					if impl == "wasm-as" {
-						file = "chain-as.toml"
-					}
-					cfg, base := e2eConfig(b, file, nil)
+					cfg, base := e2eConfig(b, e2eChainFile(impl), nil)
 					pc, err := cfg.PluginConfig(st.plugin, base)
 					if err != nil {
 						b.Fatal(err)

@@ -66,6 +66,11 @@ func TestBatchRoundTrip(t *testing.T) {
 	if err := b.Parse(append(in, 0)); err == nil || !strings.Contains(err.Error(), "trailing") {
 		t.Errorf("trailing byte: %v", err)
 	}
+	// A partition count past int32 (the other SDKs' type) is malformed.
+	big := AppendBatchInput(nil, "orders", 1<<31, testRecords)
+	if err := b.Parse(big); err == nil || err.Error() != "kafkawasm abi: partition_count at offset 10: out of range" {
+		t.Errorf("partition count 2^31: %v", err)
+	}
 }
 
 func TestBatchParseAllocs(t *testing.T) {

@@ -3,6 +3,7 @@ package sdk
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 	"strconv"
 )
 
@@ -53,6 +54,8 @@ func (r *Record) Header(key string) ([]byte, bool) {
 // ErrTruncated is wrapped by layout decoding errors when a length or count
 // points past the end of the buffer.
 var ErrTruncated = errors.New("truncated")
+
+var errOutOfRange = errors.New("out of range")
 
 // LayoutError reports malformed ABI bytes: what was being read and where.
 type LayoutError struct {
@@ -215,6 +218,9 @@ func (b *Batch) parseFast(in []byte) bool {
 	if uint64(count)*12 > uint64(end-off) {
 		return false
 	}
+	if u32(off-8) > math.MaxInt32 {
+		return false
+	}
 	b.Topic = b.internBytes(topic)
 	b.PartitionCount = int(u32(off - 8))
 	b.Records = b.Records[:0]
@@ -297,6 +303,11 @@ func (b *Batch) parse(in []byte) error {
 	r := reader{b: in}
 	b.Topic = b.internBytes(r.sized("topic"))
 	b.PartitionCount = int(r.u32("partition_count"))
+	if r.err == nil && b.PartitionCount > math.MaxInt32 {
+		// Kafka partition counts fit in an int32 (the other SDKs' type).
+		r.off -= 4
+		r.fail("partition_count", errOutOfRange)
+	}
 	n := r.u32("record count")
 	b.Records = b.Records[:0]
 	b.headers = b.headers[:0]

@@ -45,13 +45,19 @@ function configure(cfg: Uint8Array): void {
   contents = c;
 }
 
+// HEX_PAIRS[b] is the two lowercase hex digits of byte b, first digit in the
+// low byte: hexInto writes a byte's digits with one load and one store.
+const HEX_PAIRS = new StaticArray<u16>(256);
+for (let b = 0; b < 256; b++) {
+  HEX_PAIRS[b] = <u16>HEX.charCodeAt(b >> 4) | (<u16>HEX.charCodeAt(b & 15) << 8);
+}
+
 /** Writes the lowercase hex of n bytes at p into dst (2n bytes). */
 function hexInto(dst: Uint8Array, p: usize, n: i32): void {
   const d = dst.dataStart;
+  const t = changetype<usize>(HEX_PAIRS);
   for (let i = 0; i < n; i++) {
-    const b = <i32>load<u8>(p + <usize>i);
-    store<u8>(d + <usize>(2 * i), <u8>HEX.charCodeAt(b >> 4));
-    store<u8>(d + <usize>(2 * i + 1), <u8>HEX.charCodeAt(b & 15));
+    store<u16>(d + (<usize>i << 1), load<u16>(t + (<usize>load<u8>(p + <usize>i) << 1)));
   }
 }
 

@@ -30,11 +30,13 @@ const TAG_OBJECT: u8 = 7;
 /** The last error of encodeTree or decodeWire. */
 export let wireError: string | null = null;
 
-function uvarint(out: ByteBuf, v: u64): void {
-  if (v < 0x80) {
-    out.u8(<u8>v);
-    return;
-  }
+// The one-byte case (every count and length under 128) is inlined at each call.
+@inline function uvarint(out: ByteBuf, v: u64): void {
+  if (v < 0x80) out.u8(<u8>v);
+  else uvarintLong(out, v);
+}
+
+function uvarintLong(out: ByteBuf, v: u64): void {
   out.ensure(10);
   let p = out.ptr + <usize>out.len;
   const start = p;

@@ -26,6 +26,9 @@ var plugins = []struct {
 	{"region-partitioner/region-partitioner-as.wasm", 2},
 	{"json-codec/json-codec-as.wasm", 2},
 	{"header-enricher/header-enricher-as.wasm", 2},
+	{"region-partitioner/region-partitioner-c.wasm", 2},
+	{"json-codec/json-codec-c.wasm", 2},
+	{"header-enricher/header-enricher-c.wasm", 2},
 }
 
 // TestInstrumentKeepsMemoryImage instantiates each fixture and example

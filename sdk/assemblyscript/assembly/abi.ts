@@ -328,6 +328,11 @@ function parseBatch(n: i32): i32 {
   const tl = <i32>ru32("topic");
   const tp = rbytes("topic", tl);
   const partitionCount = <i32>ru32("partition_count");
+  if (!rbad && partitionCount < 0) {
+    // Kafka partition counts fit in an i32; -1 is this function's failure.
+    rbad = true;
+    rerr = "kafkawasm abi: partition_count at offset " + (<i32>(rpos - 4 - changetype<usize>(input))).toString() + ": out of range";
+  }
   const count = ru32("record count");
   recordCount = 0;
   hdrs.reset();
