@@ -5,7 +5,7 @@
 import { ByteBuf, registerCodec, registerConfigure, fail, compareBytes, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
 import { JsonDoc, SCAN_SORT_KEYS, KIND_ARRAY, KIND_FALSE, KIND_NULL, KIND_NUMBER, KIND_OBJECT, KIND_STRING, KIND_TRUE, kindName, quote, quoteBytes } from "../../../sdk/assemblyscript/assembly/json";
 import { parseConfig, getStrings, getBool, strsValue, boolValue } from "../../internal/as/plugcfg";
-import { beginEncode, decodeWire, duplicateAt, encodeTree, nodeEnd, nodeKind, nodeN, nodeOff, wireError } from "./wire";
+import { decodeWire, duplicateAt, encodeWire, nodeEnd, nodeKind, nodeN, nodeOff, wireError } from "./wire";
 
 // The SDK's ABI exports must be exported from the entry file.
 export * from "../../../sdk/assemblyscript/assembly/exports";
@@ -135,7 +135,6 @@ function encode(topic: string, input: Uint8Array): Uint8Array | null {
       return null;
     }
   }
-  beginEncode(out);
   const dup = duplicateAt(doc, root);
   if (dup !== null) {
     fail(dup);
@@ -158,7 +157,7 @@ function encode(topic: string, input: Uint8Array): Uint8Array | null {
     }
     key = nodeEnd(tp, key + 1);
   }
-  if (!encodeTree(doc, root, out)) {
+  if (!encodeWire(doc, input.length, out)) {
     fail(wireError!);
     return null;
   }

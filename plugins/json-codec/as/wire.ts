@@ -1,7 +1,7 @@
 // The json-codec wire format: the twin of ../go/wire.go (format described
 // there and in ../README.md). Errors are reported through `wireError`.
 
-import { ByteBuf, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
+import { ByteBuf, copyBytes, equalBytes } from "../../../sdk/assemblyscript/assembly/index";
 import {
   JsonDoc,
   KIND_ARRAY,
@@ -27,27 +27,8 @@ const TAG_STRING: u8 = 5;
 const TAG_ARRAY: u8 = 6;
 const TAG_OBJECT: u8 = 7;
 
-/** The last error of encodeTree or decodeWire. */
+/** The last error of encodeWire or decodeWire. */
 export let wireError: string | null = null;
-
-// The one-byte case (every count and length under 128) is inlined at each call.
-@inline function uvarint(out: ByteBuf, v: u64): void {
-  if (v < 0x80) out.u8(<u8>v);
-  else uvarintLong(out, v);
-}
-
-function uvarintLong(out: ByteBuf, v: u64): void {
-  out.ensure(10);
-  let p = out.ptr + <usize>out.len;
-  const start = p;
-  while (v >= 0x80) {
-    store<u8>(p, <u8>(v | 0x80));
-    v >>= 7;
-    p++;
-  }
-  store<u8>(p, <u8>v);
-  out.len += <i32>(p + 1 - start);
-}
 
 // Integer parsed by parseInt64.
 let parsedInt: i64 = 0;
@@ -108,62 +89,99 @@ export function duplicateAt(d: JsonDoc, v: i32): string | null {
   return null;
 }
 
+// The encoder's hot path writes through a raw pointer into room reserved
+// up front (encodeWire): no capacity check per byte. A document of n source
+// bytes has a wire form of at most 2n+16 bytes: no value's wire bytes
+// outnumber twice its source text (a one-digit integer: 2 for 1), and the
+// version byte comes on top.
+
+@inline function putUvarint(p: usize, v: u64): usize {
+  while (v >= 0x80) {
+    store<u8>(p, <u8>(v | 0x80));
+    v >>= 7;
+    p++;
+  }
+  store<u8>(p, <u8>v);
+  return p + 1;
+}
+
+/** Writes the wire form of leaf node v of kind k at p; returns the end. */
+@inline function putLeaf(t: usize, sp: usize, src: usize, v: i32, k: i32, p: usize): usize {
+  if (k == KIND_STRING) {
+    const n = nodeN(t, v);
+    store<u8>(p, TAG_STRING);
+    p = putUvarint(p + 1, <u64>n);
+    if (n > 0) copyBytes(p, sp + <usize>nodeOff(t, v), n);
+    return p + <usize>n;
+  }
+  if (k == KIND_NUMBER) {
+    const q = src + <usize>nodeOff(t, v);
+    const n = nodeN(t, v);
+    if (parseInt64(q, n)) {
+      store<u8>(p, TAG_INT);
+      return putUvarint(p + 1, <u64>(parsedInt << 1) ^ <u64>(parsedInt >> 63));
+    }
+    store<u8>(p, TAG_NUMBER);
+    p = putUvarint(p + 1, <u64>n);
+    copyBytes(p, q, n);
+    return p + <usize>n;
+  }
+  store<u8>(p, k == KIND_NULL ? TAG_NULL : k == KIND_FALSE ? TAG_FALSE : TAG_TRUE);
+  return p + 1;
+}
+
 /**
- * Appends the wire form of node v of a document parsed with sorted keys
- * (SCAN_SORT_KEYS); false after setting wireError. checked: v is an object
- * already checked for duplicate keys.
+ * Writes the wire form of container node v at p and returns the end, or 0
+ * after setting wireError. checked: v is an object already checked for
+ * duplicate keys. Leaves are written in the loops; only containers recurse.
  */
-export function encodeTree(d: JsonDoc, v: i32, out: ByteBuf, checked: bool = true): bool {
-  const t = d.tapePtr;
-  const k = nodeKind(t, v);
-  if (k == KIND_NULL) out.u8(TAG_NULL);
-  else if (k == KIND_FALSE) out.u8(TAG_FALSE);
-  else if (k == KIND_TRUE) out.u8(TAG_TRUE);
-  else if (k == KIND_NUMBER) {
-    const p = d.srcPtr + <usize>nodeOff(t, v);
-    const n = nodeN(t, v);
-    if (parseInt64(p, n)) {
-      out.u8(TAG_INT);
-      uvarint(out, <u64>(parsedInt << 1) ^ <u64>(parsedInt >> 63));
-    } else {
-      out.u8(TAG_NUMBER);
-      uvarint(out, <u64>n);
-      out.bytes(p, n);
-    }
-  } else if (k == KIND_STRING) {
-    const n = nodeN(t, v);
-    out.u8(TAG_STRING);
-    uvarint(out, <u64>n);
-    out.bytes(d.strsPtr + <usize>nodeOff(t, v), n);
-  } else if (k == KIND_ARRAY) {
-    const n = nodeN(t, v);
-    out.u8(TAG_ARRAY);
-    uvarint(out, <u64>n);
-    let c = v + 1;
-    for (let j = 0; j < n; j++) {
-      if (!encodeTree(d, c, out, false)) return false;
-      c = nodeEnd(t, c);
-    }
-  } else if (k == KIND_OBJECT) {
-    if (!checked) {
-      const dup = duplicateAt(d, v);
-      if (dup !== null) {
-        wireError = dup;
-        return false;
-      }
-    }
-    const n = nodeN(t, v);
-    out.u8(TAG_OBJECT);
-    uvarint(out, <u64>n);
-    let c = v + 1;
-    for (let j = 0; j < n; j++) {
-      const kn = nodeN(t, c);
-      uvarint(out, <u64>kn);
-      out.bytes(d.strsPtr + <usize>nodeOff(t, c), kn);
-      if (!encodeTree(d, c + 1, out, false)) return false;
-      c = nodeEnd(t, c + 1);
+function putContainer(d: JsonDoc, t: usize, sp: usize, src: usize, v: i32, p: usize, checked: bool): usize {
+  const obj = nodeKind(t, v) == KIND_OBJECT;
+  if (obj && !checked) {
+    const dup = duplicateAt(d, v);
+    if (dup !== null) {
+      wireError = dup;
+      return 0;
     }
   }
+  const n = nodeN(t, v);
+  store<u8>(p, obj ? TAG_OBJECT : TAG_ARRAY);
+  p = putUvarint(p + 1, <u64>n);
+  let c = v + 1;
+  for (let j = 0; j < n; j++) {
+    if (obj) {
+      const kn = nodeN(t, c);
+      p = putUvarint(p, <u64>kn);
+      if (kn > 0) copyBytes(p, sp + <usize>nodeOff(t, c), kn);
+      p += <usize>kn;
+      c++;
+    }
+    const k = nodeKind(t, c);
+    if (k == KIND_ARRAY || k == KIND_OBJECT) {
+      p = putContainer(d, t, sp, src, c, p, false);
+      if (p == 0) return 0;
+    } else {
+      p = putLeaf(t, sp, src, c, k, p);
+    }
+    c = nodeEnd(t, c);
+  }
+  return p;
+}
+
+/**
+ * Replaces out's contents with the wire form of the root object of d (parsed
+ * from srcLen bytes with SCAN_SORT_KEYS, root already checked for duplicate
+ * keys); false after setting wireError.
+ */
+export function encodeWire(d: JsonDoc, srcLen: i32, out: ByteBuf): bool {
+  wireError = null;
+  out.reset();
+  out.ensure(2 * srcLen + 16);
+  const start = out.ptr;
+  store<u8>(start, WIRE_VERSION);
+  const end = putContainer(d, d.tapePtr, d.strsPtr, d.srcPtr, 0, start + 1, true);
+  if (end == 0) return false;
+  out.len = <i32>(end - start);
   return true;
 }
 
@@ -293,8 +311,3 @@ export function decodeWire(p: usize, n: i32, out: ByteBuf): bool {
   return wireError === null;
 }
 
-export function beginEncode(out: ByteBuf): void {
-  wireError = null;
-  out.reset();
-  out.u8(WIRE_VERSION);
-}
