@@ -287,7 +287,8 @@ func TestEmptyConfig(t *testing.T) {
 // outgrow it, among them the case where the grown result's new buffer
 // starts right where the output buffer ends, while the module grows and
 // fills a scratch buffer after each result: every result must come back as
-// it went in, and every enriched record must carry its own value.
+// it went in, and every enriched record must carry its own value. A
+// header with a null key fails its record and no other.
 func TestCSDKEcho(t *testing.T) {
 	const path = "testdata/c/echo.wasm"
 	requireBuild(t, path)
@@ -336,5 +337,15 @@ func TestCSDKEcho(t *testing.T) {
 				t.Fatalf("sizes %v: record %d: %+v", sizes, i, r)
 			}
 		}
+	}
+	// A header with a null key fails its record only.
+	recs := []sdk.Record{{Value: []byte("a")}, {Key: []byte("null-key"), Value: []byte("b")}, {Value: []byte("c")}}
+	enr, err := m.instantiate(t).Enrich("t", recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enr[1].Err != "kafkawasm sdk: kw_add_header with a null key" || enr[0].Err != "" || enr[2].Err != "" ||
+		string(enr[0].Headers[0].Value) != "a" || string(enr[2].Headers[0].Value) != "c" {
+		t.Errorf("null header key: %+v", enr)
 	}
 }

@@ -523,6 +523,11 @@ EXPORT("kw_decode") int64_t kw_decode(int32_t n) {
 static int32_t added; /* headers added to the current record */
 
 void kw_add_header(kw_bytes key, kw_bytes value) {
+  if (key.len < 0) {
+    /* A header key is never null (docs/ABI.md): the record fails. */
+    kw_fail("kafkawasm sdk: kw_add_header with a null key");
+    return;
+  }
   out_u32((uint32_t)key.len);
   kw_buf_bytes(&out, key.ptr, (uint32_t)key.len);
   if (value.len < 0) {

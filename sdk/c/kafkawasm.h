@@ -91,7 +91,8 @@ kw_buf *kw_fail_msg(void);
 
 /* ---- enricher output --------------------------------------------------- */
 
-/* Adds a header to the current record's output (value.len == -1: null). */
+/* Adds a header to the current record's output (value.len < 0: a null
+ * value). A null key (key.len < 0) fails the record instead. */
 void kw_add_header(kw_bytes key, kw_bytes value);
 
 /* The topic of the current call. */
