@@ -117,20 +117,9 @@ func BenchmarkChain(b *testing.B) {
 			})
 		}
 	})
-	targets := []string{"kfake"}
-	if os.Getenv(testkafka.EnvBootstrap) != "" {
-		targets = append(targets, "kafka")
-	}
-	for _, target := range targets {
+	for _, target := range e2eBenchTargets() {
 		b.Run(target, func(b *testing.B) {
-			var brokers []string
-			if target == "kfake" {
-				_, brokers = testkafka.StartKfake(b, 1)
-			} else {
-				brokers = testkafka.Brokers(b)
-			}
-			topic := testkafka.TopicName(b, "e2e-bench")
-			testkafka.CreateTopic(b, brokers, topic, 6, nil)
+			brokers, topic := e2eBenchTopic(b, target, "e2e-bench")
 			for _, name := range chains {
 				b.Run(name, func(b *testing.B) {
 					c := e2eChains(b, name, topic)
@@ -140,6 +129,29 @@ func BenchmarkChain(b *testing.B) {
 			}
 		})
 	}
+}
+
+// e2eBenchTargets are the brokers the end-to-end benchmarks run against:
+// kfake, and the real broker when KAFKA_BOOTSTRAP is set.
+func e2eBenchTargets() []string {
+	if os.Getenv(testkafka.EnvBootstrap) != "" {
+		return []string{"kfake", "kafka"}
+	}
+	return []string{"kfake"}
+}
+
+// e2eBenchTopic starts (kfake) or finds (kafka) target's brokers and
+// creates a 6-partition topic named from prefix on them.
+func e2eBenchTopic(b *testing.B, target, prefix string) ([]string, string) {
+	var brokers []string
+	if target == "kfake" {
+		_, brokers = testkafka.StartKfake(b, 1)
+	} else {
+		brokers = testkafka.Brokers(b)
+	}
+	topic := testkafka.TopicName(b, prefix)
+	testkafka.CreateTopic(b, brokers, topic, 6, nil)
+	return brokers, topic
 }
 
 // e2eReport reports records/s and, for a Wasm chain, the ratio to the
@@ -281,21 +293,10 @@ func e2eSender(b *testing.B, prod *kafka.Producer, topic string) func(n int) tim
 // x-native-go and x-native-as (the Wasm chains' rates over the native
 // chain's), and the lowest and highest per-round ratio of each.
 func BenchmarkChainRatio(b *testing.B) {
-	targets := []string{"kfake"}
-	if os.Getenv(testkafka.EnvBootstrap) != "" {
-		targets = append(targets, "kafka")
-	}
 	chains := append([]string{"native"}, e2eWasmChains...)
-	for _, target := range targets {
+	for _, target := range e2eBenchTargets() {
 		b.Run(target, func(b *testing.B) {
-			var brokers []string
-			if target == "kfake" {
-				_, brokers = testkafka.StartKfake(b, 1)
-			} else {
-				brokers = testkafka.Brokers(b)
-			}
-			topic := testkafka.TopicName(b, "e2e-ratio")
-			testkafka.CreateTopic(b, brokers, topic, 6, nil)
+			brokers, topic := e2eBenchTopic(b, target, "e2e-ratio")
 			senders := make([]func(int) time.Duration, len(chains))
 			for i, name := range chains {
 				c := e2eChains(b, name, topic)

@@ -273,6 +273,15 @@ static inline void out_u32(uint32_t v) {
 
 static inline void put_u32(uint32_t at, uint32_t v) { __builtin_memcpy(out.ptr + at, &v, 4); }
 
+/* Replaces the output from at on with a failed record's marker and
+ * message (codec and enrich outputs). */
+static void put_failure(uint32_t at) {
+  out.len = at;
+  out_u32((uint32_t)RESULT_ERROR);
+  out_u32(failure.len);
+  kw_buf_bytes(&out, failure.ptr, failure.len);
+}
+
 EXPORT("kw_abi_version") int32_t kw_abi_version(void) { return KW_ABI_MAJOR << 16 | KW_ABI_MINOR; }
 
 EXPORT("kw_input") int32_t kw_input(int32_t size) {
@@ -488,10 +497,7 @@ static int64_t run_codec(void (*fn)(kw_bytes, kw_bytes, kw_buf *), int32_t n) {
     failed = 0;
     fn(topic, in, &res);
     if (failed) {
-      out.len = at;
-      out_u32((uint32_t)RESULT_ERROR);
-      out_u32(failure.len);
-      kw_buf_bytes(&out, failure.ptr, failure.len);
+      put_failure(at);
       continue;
     }
     if (res.cap != room) {
@@ -552,10 +558,7 @@ EXPORT("kw_enrich") int64_t kw_enrich(int32_t n) {
     added = 0;
     kw_plugin_def.enrich((const kw_record *)recs.ptr + i);
     if (failed) {
-      out.len = at;
-      out_u32((uint32_t)RESULT_ERROR);
-      out_u32(failure.len);
-      kw_buf_bytes(&out, failure.ptr, failure.len);
+      put_failure(at);
       continue;
     }
     put_u32(at, (uint32_t)added);
