@@ -89,7 +89,7 @@ fuzz:
 
 check: lint test
 
-# Builds the example plugins (Go, AssemblyScript and C) from source into
+# Builds the example plugins (Go, AssemblyScript, C and Rust) from source into
 # plugins/<name>/*.wasm; the plugin tests need them (see plugins/README.md).
 plugins:
 	$(MAKE) -C plugins all

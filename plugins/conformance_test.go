@@ -9,13 +9,15 @@ import (
 )
 
 // The builds every vector runs against: plugins/<name>/<name>.wasm (Go),
-// plugins/<name>/<name>-as.wasm (AssemblyScript) and
-// plugins/<name>/<name>-c.wasm (C), made by `make -C plugins all`. The
-// first is the reference the others' transcripts are compared with.
+// plugins/<name>/<name>-as.wasm (AssemblyScript),
+// plugins/<name>/<name>-c.wasm (C) and plugins/<name>/<name>-rust.wasm
+// (Rust), made by `make -C plugins all`. The first is the reference the
+// others' transcripts are compared with.
 var builds = []struct{ name, suffix string }{
 	{"go", ".wasm"},
 	{"as", "-as.wasm"},
 	{"c", "-c.wasm"},
+	{"rust", "-rust.wasm"},
 }
 
 func wasmPath(plugin, suffix string) string {
@@ -84,9 +86,10 @@ func TestConformance(t *testing.T) {
 }
 
 // TestBuildImports checks that the builds import only what the host
-// provides: kafkawasm.* for every build, WASI for Go, and for AssemblyScript
-// and C nothing else at all (the AssemblyScript SDK's abort handler
-// replaces env.abort; the C SDK needs no libc).
+// provides: kafkawasm.* for every build, WASI for Go, and for the others
+// nothing else at all (the AssemblyScript SDK's abort handler replaces
+// env.abort; the C SDK needs no libc; Rust's wasm32-unknown-unknown std
+// imports nothing).
 func TestBuildImports(t *testing.T) {
 	for name := range loadVectors(t) {
 		for _, b := range builds {

@@ -16,14 +16,15 @@ package runtime_test
 // real broker, when KAFKA_BOOTSTRAP is set).
 //
 // BenchmarkChainRatio/<kfake|kafka>: the native chain and the Wasm chains
-// (Go, AssemblyScript and C builds) interleaved in rounds on one broker, their rates and the Wasm chains' ratios to native:
+// (Go, AssemblyScript, C and Rust builds) interleaved in rounds on one broker, their rates and the Wasm chains' ratios to native:
 // the figure to quote, since in BenchmarkChain the chain that runs first
 // also pays for the broker's warm-up.
 //
-// BenchmarkChainStages/<stage>/<native|wasm-go|wasm-as|wasm-c>: each stage
-// alone, ns/record in calls of 256 records: where the chain's time goes.
+// BenchmarkChainStages/<stage>/<native|wasm-go|wasm-as|wasm-c|wasm-rust>:
+// each stage alone, ns/record in calls of 256 records: where the chain's
+// time goes.
 //
-// BenchmarkPluginLoad/<go|as|c>/<cold|warm>: NewRuntime + Load of the
+// BenchmarkPluginLoad/<go|as|c|rust>/<cold|warm>: NewRuntime + Load of the
 // region-partitioner, as at process start, with an empty compilation cache
 // directory (cold) or one a previous process filled (warm); ms/load, and
 // min-ms/load, steadier on a shared machine.
@@ -62,8 +63,8 @@ type e2eChain struct {
 }
 
 // e2eWasmChains are the Wasm chains: the example plugins built from Go,
-// AssemblyScript and C, wired by testdata/e2e/chain-<lang>.toml.
-var e2eWasmChains = []string{"wasm-go", "wasm-as", "wasm-c"}
+// AssemblyScript, C and Rust, wired by testdata/e2e/chain-<lang>.toml.
+var e2eWasmChains = []string{"wasm-go", "wasm-as", "wasm-c", "wasm-rust"}
 
 // e2eChainFile is the config file of Wasm chain name ("wasm-go" →
 // "chain-go.toml").
@@ -78,7 +79,7 @@ func e2eChains(b *testing.B, name, topic string) e2eChain {
 	switch name {
 	case "native":
 		return e2eNativeChain()
-	case "wasm-go", "wasm-as", "wasm-c":
+	case "wasm-go", "wasm-as", "wasm-c", "wasm-rust":
 		cfg, base := e2eConfig(b, e2eChainFile(name), map[string]string{"orders": topic})
 		pl := e2eBuild(b, cfg, base)
 		return e2eChain{pl.Partitioner(), []kafka.Interceptor{pl.Interceptor()}}
@@ -759,7 +760,7 @@ func BenchmarkPluginLoad(b *testing.B) {
 // BenchmarkChainStages/<stage>/<impl>: each stage of the chain alone, one
 // goroutine, calls of e2eBenchBatch records (one op is one record): the
 // region partitioner, the codec's encode and the two enrichers, as native
-// Go, the Go, AssemblyScript and C builds (with the time bound of
+// Go, the Go, AssemblyScript, C and Rust builds (with the time bound of
 // chain-*.toml: instrumented, 2 s). The partitioner and the enrichers see
 // encoded values, as in the chain.
 func BenchmarkChainStages(b *testing.B) {

@@ -742,7 +742,7 @@ func e2eSend(ctx context.Context, p *kafka.Producer, topic string, recs []e2eRec
 }
 
 // TestE2EPluginChainRealBroker: a producer configured from a TOML file
-// (testdata/e2e/chain-{go,as,c}.toml) with a Wasm partitioner
+// (testdata/e2e/chain-{go,as,c,rust}.toml) with a Wasm partitioner
 // (region-partitioner, by header), a Wasm value codec (json-codec) and two
 // Wasm enrichers (header-enricher twice, with different configs) sends
 // 100,000 valid records (and 100 the codec rejects, interleaved) to a
@@ -753,7 +753,7 @@ func e2eSend(ctx context.Context, p *kafka.Producer, topic string, recs []e2eRec
 // the canonical JSON through the plugin's Codec), and carry its own
 // headers followed by the enrichers' in order.
 func TestE2EPluginChainRealBroker(t *testing.T) {
-	builds := []struct{ name, file string }{{"go", "chain-go.toml"}, {"as", "chain-as.toml"}, {"c", "chain-c.toml"}}
+	builds := []struct{ name, file string }{{"go", "chain-go.toml"}, {"as", "chain-as.toml"}, {"c", "chain-c.toml"}, {"rust", "chain-rust.toml"}}
 	for _, bld := range builds {
 		t.Run(bld.name, func(t *testing.T) {
 			const n, parts = 100_000, 6

@@ -29,6 +29,9 @@ var plugins = []struct {
 	{"region-partitioner/region-partitioner-c.wasm", 2},
 	{"json-codec/json-codec-c.wasm", 2},
 	{"header-enricher/header-enricher-c.wasm", 2},
+	{"region-partitioner/region-partitioner-rust.wasm", 2},
+	{"json-codec/json-codec-rust.wasm", 2},
+	{"header-enricher/header-enricher-rust.wasm", 2},
 }
 
 // TestInstrumentKeepsMemoryImage instantiates each fixture and example
