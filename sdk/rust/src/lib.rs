@@ -282,13 +282,7 @@ fn bad_length(n: i32) -> bool {
 
 #[doc(hidden)]
 pub fn not_registered(kind: &str) -> i64 {
-    set_error(format!("kafkawasm sdk: this module has no {}: name the plugin with kafkawasm::{}!", kind,
-                      match kind {
-                          "partitioner" => "partitioner",
-                          "codec" => "codec",
-                          _ => "enricher",
-                      })
-              .as_bytes());
+    set_error(format!("kafkawasm sdk: this module has no {0}: name the plugin with kafkawasm::{0}!", kind).as_bytes());
     -1
 }
 
